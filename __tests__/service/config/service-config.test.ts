@@ -1,0 +1,80 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from '@jest/globals';
+import { loadServiceConfig, ServiceConfigError } from '../../../service/config/service-config.js';
+
+const defaults = { releaseDir: '/opt/webapp/current' };
+const aFile = join(mkdtempSync(join(tmpdir(), 'svc-config-')), 'file');
+writeFileSync(aFile, '');
+
+describe('loadServiceConfig', () => {
+  test('applies the defaults to an empty environment', () => {
+    expect(loadServiceConfig({}, defaults)).toEqual({
+      port: 3000,
+      host: '127.0.0.1',
+      releaseDir: '/opt/webapp/current',
+      shutdownTimeoutMs: 10_000,
+      keepAliveTimeoutMs: 75_000,
+      imdsEnabled: true,
+      imdsEndpoint: 'http://169.254.169.254',
+      imdsTimeoutMs: 500,
+      logLevel: 'log',
+    });
+  });
+
+  test('reads every variable', () => {
+    const config = loadServiceConfig(
+      {
+        PORT: '8080',
+        HOST: '::1',
+        RELEASE_DIR: tmpdir(),
+        SHUTDOWN_TIMEOUT_MS: '2500',
+        KEEP_ALIVE_TIMEOUT_MS: '5000',
+        IMDS_ENABLED: 'false',
+        IMDS_ENDPOINT: 'http://127.0.0.1:1338/',
+        IMDS_TIMEOUT_MS: '50',
+        LOG_LEVEL: 'debug',
+      },
+      defaults,
+    );
+    expect(config).toEqual({
+      port: 8080,
+      host: '::1',
+      releaseDir: tmpdir(),
+      shutdownTimeoutMs: 2500,
+      keepAliveTimeoutMs: 5000,
+      imdsEnabled: false,
+      imdsEndpoint: 'http://127.0.0.1:1338',
+      imdsTimeoutMs: 50,
+      logLevel: 'debug',
+    });
+  });
+
+  test.each([
+    ['PORT', 'http', 'PORT="http": must be a whole number between 0 and 65535'],
+    ['PORT', '65536', 'PORT="65536": must be a whole number between 0 and 65535'],
+    ['PORT', '-1', 'PORT="-1": must be a whole number between 0 and 65535'],
+    ['PORT', '', 'PORT="": must be a whole number between 0 and 65535'],
+    ['HOST', 'not a host!', 'HOST="not a host!": must be an IP address or a host name'],
+    ['RELEASE_DIR', '/does/not/exist', 'RELEASE_DIR="/does/not/exist": must be an existing directory'],
+    ['RELEASE_DIR', aFile, `RELEASE_DIR="${aFile}": must be an existing directory`],
+    ['SHUTDOWN_TIMEOUT_MS', '0', 'SHUTDOWN_TIMEOUT_MS="0": must be a whole number between 1 and 600000'],
+    ['SHUTDOWN_TIMEOUT_MS', '1.5', 'SHUTDOWN_TIMEOUT_MS="1.5": must be a whole number between 1 and 600000'],
+    ['KEEP_ALIVE_TIMEOUT_MS', '999', 'KEEP_ALIVE_TIMEOUT_MS="999": must be a whole number between 1000 and 3600000'],
+    ['IMDS_ENABLED', 'yes', 'IMDS_ENABLED="yes": must be "true" or "false"'],
+    ['IMDS_ENDPOINT', 'ftp://x', 'IMDS_ENDPOINT="ftp://x": must be an http:// or https:// URL'],
+    ['IMDS_TIMEOUT_MS', '10001', 'IMDS_TIMEOUT_MS="10001": must be a whole number between 1 and 10000'],
+    ['LOG_LEVEL', 'loud', 'LOG_LEVEL="loud": must be one of error, warn, log, debug, verbose'],
+  ])('refuses %s=%j', (name, value, message) => {
+    const load = () => loadServiceConfig({ [name]: value }, defaults);
+    expect(load).toThrow(ServiceConfigError);
+    expect(load).toThrow(`invalid service configuration: ${message}`);
+  });
+
+  test('names every bad variable at once', () => {
+    expect(() => loadServiceConfig({ PORT: 'x', LOG_LEVEL: 'loud' }, defaults)).toThrow(
+      'invalid service configuration: PORT="x": must be a whole number between 0 and 65535; LOG_LEVEL="loud": must be one of error, warn, log, debug, verbose',
+    );
+  });
+});

@@ -1,0 +1,31 @@
+// Values that the service, the provisioning files and the infrastructure must agree on.
+
+/** Path the load balancer and Apache probe; cheap and local. */
+export const HEALTH_PATH = '/health';
+/** Path that reports the running release and the instance it runs on. */
+export const VERSION_PATH = '/version';
+/** URL prefix of the release's static assets (`public/` in the release directory). */
+export const STATIC_URL_PREFIX = '/static';
+
+/** Port the NestJS service listens on, behind Apache on the same instance. */
+export const SERVICE_PORT = 3000;
+/** Port Apache listens on; the load balancer's target group sends traffic here. */
+export const APACHE_PORT = 80;
+
+/** How long in-flight requests may take to finish after SIGTERM before connections are cut. */
+export const SHUTDOWN_TIMEOUT_MS = 10_000;
+/**
+ * Node's keep-alive timeout. Keep-alive chain, each hop outliving the one in front of it so that
+ * the front never reuses a connection the back has just closed:
+ * load balancer idle 60 s < Apache KeepAliveTimeout 65 s; Apache backend ttl 60 s < Node 75 s.
+ */
+export const SERVICE_KEEP_ALIVE_TIMEOUT_MS = 75_000;
+/** Cache lifetime of versioned static assets (their URLs carry the release id). */
+export const STATIC_MAX_AGE_SECONDS = 31_536_000;
+/** Cache lifetime of the rendered page; revalidation is cheap thanks to its strong ETag. */
+export const PAGE_MAX_AGE_SECONDS = 60;
+
+/** File in the release directory that names the release and the sha256 of every file. */
+export const RELEASE_MANIFEST_FILE = 'manifest.json';
+/** Entry point of the release, run with plain `node`. */
+export const RELEASE_ENTRY_FILE = 'server.mjs';

@@ -1,0 +1,98 @@
+// Builds the service release: one bundled ES module that runs on plain `node` (no node_modules),
+// the static assets, and manifest.json with the release id and the sha256 of every file.
+// Usage: tsx scripts/build-release.ts [outDir]   (default dist/release)
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { transform } from '@swc/core';
+import { build, type Plugin } from 'esbuild';
+import { RELEASE_ENTRY_FILE, RELEASE_MANIFEST_FILE } from '../constants.js';
+import type { ReleaseManifest } from '../service/version/release-manifest.js';
+
+const root = join(import.meta.dirname, '..');
+const outDir = process.argv[2] ?? join(root, 'dist', 'release');
+/** Everything the release is built from; its content hash is the release id. */
+const inputs = ['service', 'constants.ts', 'package-lock.json', '.swcrc.json', 'scripts/build-release.ts'];
+
+// Nest loads these only when an app asks for them; this service never does.
+const optionalPackages = [
+  '@nestjs/microservices',
+  '@nestjs/microservices/*',
+  '@nestjs/websockets',
+  '@nestjs/websockets/*',
+  'class-transformer',
+  'class-validator',
+];
+
+function listFiles(path: string): string[] {
+  const entries = readdirSync(path, { withFileTypes: true, recursive: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
+}
+
+function sha256(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+function hashTree(files: string[], base: string): Record<string, string> {
+  const sorted = files.map((file) => relative(base, file).split('\\').join('/')).sort();
+  return Object.fromEntries(sorted.map((file) => [file, sha256(join(base, file))]));
+}
+
+function lastCommitTouching(paths: string[]): string | null {
+  try {
+    const commit = execFileSync('git', ['log', '-1', '--format=%H', '--', ...paths], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return commit.trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/** esbuild does not emit decorator metadata, which Nest's injection needs: swc compiles the TypeScript. */
+function swcTypeScript(): Plugin {
+  const { sourceMaps: _ignored, ...options } = JSON.parse(readFileSync(join(root, '.swcrc.json'), 'utf8'));
+  return {
+    name: 'swc-typescript',
+    setup(builder) {
+      builder.onLoad({ filter: /\.ts$/ }, async ({ path }) => {
+        const { code } = await transform(readFileSync(path, 'utf8'), { ...options, filename: path, swcrc: false });
+        return { contents: code, loader: 'js' };
+      });
+    },
+  };
+}
+
+const inputFiles = inputs.flatMap((input) => (input.includes('.') ? [join(root, input)] : listFiles(join(root, input))));
+const inputHashes = hashTree(inputFiles, root);
+const releaseId = createHash('sha256').update(JSON.stringify(inputHashes)).digest('hex').slice(0, 16);
+
+rmSync(outDir, { recursive: true, force: true });
+await build({
+  absWorkingDir: root,
+  entryPoints: { [RELEASE_ENTRY_FILE.replace(/\.mjs$/, '')]: 'service/main.ts' },
+  outExtension: { '.js': '.mjs' },
+  outdir: outDir,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  minify: true,
+  keepNames: true, // Nest names providers and log contexts after classes
+  legalComments: 'external',
+  external: optionalPackages,
+  // Bundled CommonJS packages (express) call require() for Node's built-ins.
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  plugins: [swcTypeScript()],
+  logLevel: 'warning',
+});
+cpSync(join(root, 'service', 'public'), join(outDir, 'public'), { recursive: true });
+
+const manifest: ReleaseManifest = {
+  releaseId,
+  commit: lastCommitTouching(inputs),
+  files: hashTree(listFiles(outDir), outDir),
+};
+writeFileSync(join(outDir, RELEASE_MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+
+const bytes = Object.keys(manifest.files).reduce((sum, file) => sum + readFileSync(join(outDir, file)).length, 0);
+console.log(`release ${releaseId} -> ${relative(process.cwd(), outDir) || '.'} (${Object.keys(manifest.files).length} files, ${(bytes / 1024).toFixed(0)} KiB)`);

@@ -1,0 +1,82 @@
+import { existsSync, statSync } from 'node:fs';
+import { z } from 'zod';
+import { SERVICE_KEEP_ALIVE_TIMEOUT_MS, SERVICE_PORT, SHUTDOWN_TIMEOUT_MS } from '../../constants.js';
+
+/** The service's settings, read once from the environment at boot. */
+export interface ServiceConfig {
+  readonly port: number;
+  readonly host: string;
+  /** Directory holding `public/` and, for a built release, `manifest.json`. */
+  readonly releaseDir: string;
+  readonly shutdownTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly imdsEnabled: boolean;
+  readonly imdsEndpoint: string;
+  readonly imdsTimeoutMs: number;
+  readonly logLevel: LogLevel;
+}
+
+export const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** A setting that cannot be used; the message names the variable, the value and the rule. */
+export class ServiceConfigError extends Error {
+  override readonly name = 'ServiceConfigError';
+}
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `must be a whole number between ${min} and ${max}`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `must be a whole number between ${min} and ${max}`);
+
+const host = z
+  .string()
+  .refine(
+    (value) => z.ipv4().safeParse(value).success || z.ipv6().safeParse(value).success || z.hostname().safeParse(value).success,
+    'must be an IP address or a host name',
+  );
+
+const boolean = z.enum(['true', 'false'], 'must be "true" or "false"').transform((value) => value === 'true');
+
+const directory = z.string().refine((path) => existsSync(path) && statSync(path).isDirectory(), 'must be an existing directory');
+
+const schema = z.object({
+  PORT: integer(0, 65_535).default(SERVICE_PORT),
+  HOST: host.default('127.0.0.1'),
+  RELEASE_DIR: directory.optional(),
+  SHUTDOWN_TIMEOUT_MS: integer(1, 600_000).default(SHUTDOWN_TIMEOUT_MS),
+  KEEP_ALIVE_TIMEOUT_MS: integer(1_000, 3_600_000).default(SERVICE_KEEP_ALIVE_TIMEOUT_MS),
+  IMDS_ENABLED: boolean.default(true),
+  IMDS_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).default('http://169.254.169.254'),
+  IMDS_TIMEOUT_MS: integer(1, 10_000).default(500),
+  LOG_LEVEL: z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`).default('log'),
+});
+
+/**
+ * Reads and validates the service's environment. Throws a ServiceConfigError naming every bad
+ * variable, so a misconfigured instance refuses to start instead of half-working.
+ */
+export function loadServiceConfig(env: NodeJS.ProcessEnv, defaults: { releaseDir: string }): ServiceConfig {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      return `${name}=${JSON.stringify(env[name])}: ${issue.message}`;
+    });
+    throw new ServiceConfigError(`invalid service configuration: ${problems.join('; ')}`);
+  }
+  const vars = result.data;
+  return {
+    port: vars.PORT,
+    host: vars.HOST,
+    releaseDir: vars.RELEASE_DIR ?? defaults.releaseDir,
+    shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
+    keepAliveTimeoutMs: vars.KEEP_ALIVE_TIMEOUT_MS,
+    imdsEnabled: vars.IMDS_ENABLED,
+    imdsEndpoint: vars.IMDS_ENDPOINT.replace(/\/+$/, ''),
+    imdsTimeoutMs: vars.IMDS_TIMEOUT_MS,
+    logLevel: vars.LOG_LEVEL,
+  };
+}
