@@ -1,0 +1,89 @@
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { RELEASE_ENTRY_FILE, RELEASE_MANIFEST_FILE } from '../../constants.js';
+import { releaseManifestSchema } from '../../service/version/release-manifest.js';
+import { buildRelease, type RunningRelease, startRelease } from './release-process.js';
+
+let releaseDir: string;
+beforeAll(() => {
+  releaseDir = buildRelease();
+});
+
+describe('the built release', () => {
+  test('holds one entry point, the static assets and a manifest with the sha256 of every file', () => {
+    const manifest = releaseManifestSchema.parse(JSON.parse(readFileSync(join(releaseDir, RELEASE_MANIFEST_FILE), 'utf8')));
+    expect(Object.keys(manifest.files).sort()).toEqual(['public/icon.svg', 'public/site.css', RELEASE_ENTRY_FILE, `${RELEASE_ENTRY_FILE}.LEGAL.txt`]);
+    expect(readdirSync(releaseDir)).not.toContain('node_modules');
+    expect(statSync(join(releaseDir, RELEASE_ENTRY_FILE)).size).toBeGreaterThan(100_000);
+  });
+
+  test('is reproducible: a second build has the same release id and the same bytes', () => {
+    const again = buildRelease();
+    expect(readFileSync(join(again, RELEASE_MANIFEST_FILE), 'utf8')).toBe(readFileSync(join(releaseDir, RELEASE_MANIFEST_FILE), 'utf8'));
+  });
+});
+
+describe('the release running on plain node', () => {
+  let release: RunningRelease;
+  const url = (path: string) => `http://127.0.0.1:${release.port}${path}`;
+  beforeAll(async () => {
+    release = await startRelease(releaseDir);
+  });
+  afterAll(() => {
+    release.child.kill('SIGKILL');
+  });
+
+  test('serves the page', async () => {
+    const res = await fetch(url('/'));
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('<h1>lorem ipsum</h1>');
+  });
+
+  test('serves /health and /version with the release id from its manifest', async () => {
+    const manifest = JSON.parse(readFileSync(join(releaseDir, RELEASE_MANIFEST_FILE), 'utf8'));
+    expect(await (await fetch(url('/health'))).json()).toEqual({ status: 'ok' });
+    const version = await (await fetch(url('/version'))).json();
+    expect(version).toMatchObject({ releaseId: manifest.releaseId, commit: manifest.commit, instanceId: null });
+  });
+
+  test('serves a static asset with cache headers', async () => {
+    const res = await fetch(url('/static/site.css'));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(res.headers.get('etag')).toBeTruthy();
+  });
+
+  test('finishes a request in flight on SIGTERM, then exits 0', async () => {
+    // GIVEN a request whose body is still arriving
+    const socket = connect(release.port, '127.0.0.1');
+    const response = new Promise<string>((resolve) => {
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk));
+      socket.on('close', () => resolve(text));
+    });
+    socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 12\r\n\r\n{"a":');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    // WHEN systemd's SIGTERM arrives, and the body completes afterwards
+    release.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    socket.end('"done"}');
+
+    // THEN the request is answered (no POST route: 404), the connection closes, and the process exits 0
+    expect(await response).toMatch(/^HTTP\/1\.1 404 Not Found\r\n[\s\S]*Connection: close/);
+    expect(await release.exited).toBe(0);
+    const events = release.lines().map((line) => (line.message as { event?: string }).event);
+    expect(events).toContain('shutdown-finished');
+  });
+});
+
+describe('the release refusing bad settings', () => {
+  test('exits 78 and names the variable', () => {
+    const run = spawnSync(process.execPath, [join(releaseDir, RELEASE_ENTRY_FILE)], { env: { PORT: 'eighty' }, encoding: 'utf8', timeout: 10_000 });
+    expect(run.status).toBe(78);
+    expect(JSON.parse(run.stderr)).toEqual({ level: 'fatal', context: 'Config', message: 'invalid service configuration: PORT="eighty": must be a whole number between 0 and 65535' });
+  });
+});

@@ -1,0 +1,48 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RELEASE_ENTRY_FILE } from '../../constants.js';
+
+const root = join(import.meta.dirname, '..', '..');
+
+/** Builds the release, as `npm run build:service` does, into a fresh directory outside the repository. */
+export function buildRelease(): string {
+  const outDir = join(mkdtempSync(join(tmpdir(), 'webapp-release-')), 'release');
+  execFileSync(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'scripts', 'build-release.ts'), outDir], { cwd: root, stdio: 'pipe' });
+  return outDir;
+}
+
+export interface RunningRelease {
+  readonly child: ChildProcess;
+  readonly port: number;
+  readonly lines: () => Array<Record<string, unknown>>;
+  readonly exited: Promise<number | null>;
+}
+
+/** Starts `node <release>/server.mjs` on a free port and resolves once it logs that it listens. */
+export function startRelease(releaseDir: string, env: NodeJS.ProcessEnv = {}): Promise<RunningRelease> {
+  const child = spawn(process.execPath, [join(releaseDir, RELEASE_ENTRY_FILE)], {
+    cwd: tmpdir(),
+    env: { PATH: process.env.PATH, PORT: '0', IMDS_ENABLED: 'false', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const lines = () =>
+    output
+      .join('')
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output.push(chunk.toString());
+      const listening = lines().find((line) => (line.message as { event?: string })?.event === 'listening');
+      if (listening) resolve({ child, port: (listening.message as { port: number }).port, lines, exited });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    void exited.then((code) => reject(new Error(`release exited with ${code} before listening:\n${output.join('')}`)));
+  });
+}

@@ -1,0 +1,78 @@
+// Cold start of the built release: from spawning `node server.mjs` to the first 200 on /health.
+// Beside it, the floor: a bare node:http server started the same way. Median of RUNS runs each.
+// Usage: npm run bench:cold-start   (builds the release first; RUNS=15 by default)
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
+import { createServer } from 'node:net';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { RELEASE_ENTRY_FILE } from '../constants.js';
+
+const root = join(import.meta.dirname, '..');
+const runs = Number(process.env.RUNS ?? 15);
+const releaseDir = process.argv[2] ?? join(root, 'dist', 'release');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function healthy(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    get({ host: '127.0.0.1', port, path: '/health', agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    }).on('error', () => resolve(false));
+  });
+}
+
+async function timeToHealthy(args: string[]): Promise<number> {
+  const port = await freePort();
+  const startedAt = process.hrtime.bigint();
+  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH, PORT: String(port), IMDS_ENABLED: 'false' }, stdio: 'ignore' });
+  try {
+    for (;;) {
+      if (await healthy(port)) return Number(process.hrtime.bigint() - startedAt) / 1e6;
+      if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited with ${child.exitCode}`);
+      if (Number(process.hrtime.bigint() - startedAt) > 10e9) throw new Error(`${args.join(' ')} not healthy after 10 s`);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+const bareServer = "require('node:http').createServer((q,s)=>s.end('ok')).listen(+process.env.PORT,'127.0.0.1')";
+const subjects = [
+  { name: 'release (node server.mjs)', args: [join(releaseDir, RELEASE_ENTRY_FILE)] },
+  { name: 'bare node:http server', args: ['-e', bareServer] },
+];
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const samples = new Map(subjects.map((subject) => [subject.name, [] as number[]]));
+for (let run = 0; run < runs; run++) {
+  // Interleaved, so both see the same machine state.
+  for (const subject of subjects) samples.get(subject.name)!.push(await timeToHealthy(subject.args));
+}
+
+const floor = median(samples.get(subjects[1].name)!);
+const rows = subjects.map(({ name }) => {
+  const values = samples.get(name)!;
+  const sorted = [...values].sort((a, b) => a - b);
+  return `| ${name} | ${median(values).toFixed(0)} | ${sorted[0].toFixed(0)} | ${sorted[sorted.length - 1].toFixed(0)} | ${(median(values) / floor).toFixed(2)}x |`;
+});
+const table = [
+  `Cold start, process start to first 200 on /health (${runs} runs each, interleaved; ${cpus().length} cores, node ${process.version}, ${new Date().toISOString().slice(0, 10)})`,
+  '',
+  '| subject | median ms | min ms | max ms | vs bare node |',
+  '| --- | ---: | ---: | ---: | ---: |',
+  ...rows,
+].join('\n');
+console.log(table);
+mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+writeFileSync(join(root, 'bench', 'results', 'cold-start.md'), `${table}\n`);
