@@ -29,3 +29,10 @@ export const PAGE_MAX_AGE_SECONDS = 60;
 export const RELEASE_MANIFEST_FILE = 'manifest.json';
 /** Entry point of the release, run with plain `node`. */
 export const RELEASE_ENTRY_FILE = 'server.mjs';
+
+/** Key prefix of release archives in the artifact bucket; the instance role may read only this. */
+export const RELEASE_KEY_PREFIX = 'releases/';
+/** Tag keys put on every resource through the provider's default tags. */
+export const TAG_KEYS = { project: 'Project', environment: 'Environment', managedBy: 'ManagedBy' } as const;
+/** AWS account that publishes the official Debian AMIs. */
+export const DEBIAN_AMI_OWNER = '136693071363';

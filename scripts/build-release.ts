@@ -1,18 +1,23 @@
 // Builds the service release: one bundled ES module that runs on plain `node` (no node_modules),
 // the static assets, and manifest.json with the release id and the sha256 of every file.
-// Usage: tsx scripts/build-release.ts [outDir]   (default dist/release)
+// It also writes <outDir>.zip, the archive shipped to S3, with fixed timestamps so that the same
+// release gives the same bytes (and checksum) on every machine and clone.
+// Usage: tsx scripts/build-release.ts [outDir]   (default dist/release, archive dist/release.zip)
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { transform } from '@swc/core';
 import { build, type Plugin } from 'esbuild';
+import { zipSync } from 'fflate';
 import { RELEASE_ENTRY_FILE, RELEASE_MANIFEST_FILE } from '../constants.js';
 import type { ReleaseManifest } from '../service/version/release-manifest.js';
 
 const root = join(import.meta.dirname, '..');
 const outDir = process.argv[2] ?? join(root, 'dist', 'release');
 /** Everything the release is built from; its content hash is the release id. */
+/** Fixed timestamp for every archive entry (the earliest a zip file can hold). */
+const ARCHIVE_MTIME = new Date(1980, 0, 1, 0, 0, 0);
 const inputs = ['service', 'constants.ts', 'package-lock.json', '.swcrc.json', 'scripts/build-release.ts'];
 
 // Nest loads these only when an app asks for them; this service never does.
@@ -67,6 +72,7 @@ const inputHashes = hashTree(inputFiles, root);
 const releaseId = createHash('sha256').update(JSON.stringify(inputHashes)).digest('hex').slice(0, 16);
 
 rmSync(outDir, { recursive: true, force: true });
+rmSync(`${outDir}.zip`, { force: true });
 await build({
   absWorkingDir: root,
   entryPoints: { [RELEASE_ENTRY_FILE.replace(/\.mjs$/, '')]: 'service/main.ts' },
@@ -94,5 +100,16 @@ const manifest: ReleaseManifest = {
 };
 writeFileSync(join(outDir, RELEASE_MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
 
-const bytes = Object.keys(manifest.files).reduce((sum, file) => sum + readFileSync(join(outDir, file)).length, 0);
-console.log(`release ${releaseId} -> ${relative(process.cwd(), outDir) || '.'} (${Object.keys(manifest.files).length} files, ${(bytes / 1024).toFixed(0)} KiB)`);
+// cdktf's TerraformAsset would zip with each file's mtime, so the archive is made here instead.
+const archivedFiles = [...Object.keys(manifest.files), RELEASE_MANIFEST_FILE].sort();
+const archive = zipSync(
+  Object.fromEntries(archivedFiles.map((file) => [file, [readFileSync(join(outDir, file)), { mtime: ARCHIVE_MTIME, level: 9 }]])),
+);
+const archivePath = `${outDir}.zip`;
+writeFileSync(archivePath, archive);
+
+const bytes = archivedFiles.reduce((sum, file) => sum + readFileSync(join(outDir, file)).length, 0);
+console.log(
+  `release ${releaseId} -> ${relative(process.cwd(), outDir) || '.'} (${archivedFiles.length} files, ${(bytes / 1024).toFixed(0)} KiB; ` +
+    `${relative(process.cwd(), archivePath)} ${(archive.length / 1024).toFixed(0)} KiB)`,
+);

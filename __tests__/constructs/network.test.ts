@@ -1,0 +1,85 @@
+import { describe, expect, test } from '@jest/globals';
+import { ConfigError } from '../../constructs/config-error.js';
+import { Network, type NetworkProps } from '../../constructs/network.js';
+import { resourcesOf, synthScope } from '../synth.js';
+
+describe('Network, new VPC', () => {
+  test('spreads public and private subnets over 2 zones with one NAT gateway by default', () => {
+    const out = synthScope((scope) => new Network(scope, 'Network', { mode: 'new' }));
+    const subnets = Object.values(resourcesOf(out, 'aws_subnet'));
+    expect(subnets).toHaveLength(4);
+    expect(subnets.map((subnet) => subnet.cidr_block).sort()).toEqual([
+      '${cidrsubnet("10.0.0.0/16", 4, 0)}',
+      '${cidrsubnet("10.0.0.0/16", 4, 1)}',
+      '${cidrsubnet("10.0.0.0/16", 4, 8)}',
+      '${cidrsubnet("10.0.0.0/16", 4, 9)}',
+    ]);
+    expect(subnets.filter((subnet) => subnet.tags.Tier === 'public').every((subnet) => subnet.map_public_ip_on_launch === false)).toBe(true);
+    expect(Object.keys(resourcesOf(out, 'aws_nat_gateway'))).toHaveLength(1);
+    expect(Object.keys(resourcesOf(out, 'aws_route_table'))).toHaveLength(3);
+  });
+
+  test('can run one NAT gateway per zone over 3 zones', () => {
+    const out = synthScope((scope) => new Network(scope, 'Network', { mode: 'new', availabilityZoneCount: 3, natGatewayPerAz: true }));
+    expect(Object.keys(resourcesOf(out, 'aws_subnet'))).toHaveLength(6);
+    expect(Object.keys(resourcesOf(out, 'aws_nat_gateway'))).toHaveLength(3);
+    const privateRoutes = Object.values(resourcesOf(out, 'aws_route')).filter((route) => route.nat_gateway_id);
+    expect(new Set(privateRoutes.map((route) => route.nat_gateway_id)).size).toBe(3);
+  });
+
+  test('adds an S3 gateway endpoint on the private route tables and locks down the default security group', () => {
+    const out = synthScope((scope) => new Network(scope, 'Network', { mode: 'new' }));
+    const [endpoint] = Object.values(resourcesOf(out, 'aws_vpc_endpoint'));
+    expect(endpoint.vpc_endpoint_type).toBe('Gateway');
+    expect(endpoint.route_table_ids).toHaveLength(2);
+    expect(endpoint.service_name).toMatch(/^\$\{data\.aws_vpc_endpoint_service\.\w+\.service_name\}$/);
+    const [defaultGroup] = Object.values(resourcesOf(out, 'aws_default_security_group'));
+    expect(defaultGroup.ingress).toBeUndefined();
+    expect(defaultGroup.egress).toBeUndefined();
+  });
+
+  test('gives public subnets IPv6 ranges when dual-stack', () => {
+    const out = synthScope((scope) => new Network(scope, 'Network', { mode: 'new', dualStack: true }));
+    const [vpc] = Object.values(resourcesOf(out, 'aws_vpc'));
+    expect(vpc.assign_generated_ipv6_cidr_block).toBe(true);
+    const publicSubnets = Object.values(resourcesOf(out, 'aws_subnet')).filter((subnet) => subnet.tags.Tier === 'public');
+    expect(publicSubnets.every((subnet) => typeof subnet.ipv6_cidr_block === 'string')).toBe(true);
+    expect(Object.values(resourcesOf(out, 'aws_route')).some((route) => route.destination_ipv6_cidr_block === '::/0')).toBe(true);
+  });
+});
+
+describe('Network, existing VPC', () => {
+  test('creates nothing and passes the ids through', () => {
+    let network!: Network;
+    const out = synthScope((scope) => {
+      network = new Network(scope, 'Network', {
+        mode: 'existing',
+        vpcId: 'vpc-0123456789abcdef0',
+        publicSubnetIds: ['subnet-00000001', 'subnet-00000002'],
+        privateSubnetIds: ['subnet-00000003', 'subnet-00000004'],
+      });
+    });
+    expect(out.resource).toBeUndefined();
+    expect(network.vpcId).toBe('vpc-0123456789abcdef0');
+    expect(network.privateSubnetIds).toEqual(['subnet-00000003', 'subnet-00000004']);
+  });
+});
+
+describe('Network validation', () => {
+  test.each<[string, NetworkProps, string]>([
+    ['one zone', { mode: 'new', availabilityZoneCount: 1 }, 'availabilityZoneCount (1) must be 2 or 3: the load balancer needs at least 2 availability zones'],
+    ['four zones', { mode: 'new', availabilityZoneCount: 4 }, 'availabilityZoneCount (4) must be 2 or 3: the load balancer needs at least 2 availability zones'],
+    [
+      'one public subnet',
+      { mode: 'existing', vpcId: 'vpc-1', publicSubnetIds: ['subnet-1'], privateSubnetIds: ['subnet-2'] },
+      'publicSubnetIds lists 1 subnet(s); the load balancer needs at least 2, in different availability zones',
+    ],
+    [
+      'unmatched subnet counts',
+      { mode: 'existing', vpcId: 'vpc-1', publicSubnetIds: ['subnet-1', 'subnet-2'], privateSubnetIds: ['subnet-3'] },
+      'privateSubnetIds lists 1 subnet(s) but publicSubnetIds lists 2; expected one of each per availability zone',
+    ],
+  ])('refuses %s', (_case, props, message) => {
+    expect(() => synthScope((scope) => new Network(scope, 'Network', props))).toThrow(new ConfigError(message));
+  });
+});

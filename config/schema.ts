@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import { instanceArchitecture } from '../constructs/instance-architecture.js';
+
+/** Rules shared by the configuration files; every message says what a value must be. */
+const awsRegion = z
+  .string()
+  .regex(/^(us|eu|ap|sa|ca|me|af|il|mx)(-gov)?-(north|south|east|west|central|northeast|southeast|northwest|southwest)-\d$/, 'must be an AWS region such as eu-west-1');
+const cidr = z.string().refine(isIpv4Cidr, 'must be an IPv4 CIDR block such as 10.0.0.0/16 with a prefix of /16 to /24');
+const positiveSeconds = z.number().int('must be a whole number of seconds').positive('must be a positive number of seconds');
+const dnsName = z
+  .string()
+  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a lower-case DNS name such as app.example.com');
+
+function isIpv4Cidr(value: string): boolean {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
+  if (!match) return false;
+  const octets = match.slice(1, 5).map(Number);
+  const prefix = Number(match[5]);
+  if (octets.some((octet) => octet > 255) || prefix < 16 || prefix > 24) return false;
+  const address = octets.reduce((sum, octet) => sum * 256 + octet, 0);
+  return address % 2 ** (32 - prefix) === 0; // no host bits set
+}
+
+export const projectSchema = z
+  .object({
+    /** Short name used in resource names and tags. */
+    project: z.string().regex(/^[a-z][a-z0-9-]{1,19}$/, 'must be 2-20 characters: lower-case letters, digits and hyphens, starting with a letter'),
+    region: awsRegion,
+    /** Globally unique S3 bucket name for Terraform state, created by the state-backend stack. */
+    stateBucketName: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)'),
+  })
+  .strict();
+
+const newNetwork = z
+  .object({
+    mode: z.literal('new'),
+    vpcCidr: cidr.default('10.0.0.0/16'),
+    availabilityZoneCount: z
+      .number()
+      .int()
+      .refine((n) => n === 2 || n === 3, 'must be 2 or 3 (the load balancer needs at least 2 availability zones)')
+      .default(2),
+    natGatewayPerAz: z.boolean().default(false),
+  })
+  .strict();
+
+const subnetId = z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id such as subnet-0123456789abcdef0');
+const existingNetwork = z
+  .object({
+    mode: z.literal('existing'),
+    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id such as vpc-0123456789abcdef0'),
+    publicSubnetIds: z.array(subnetId).min(2, 'must list at least 2 subnets, in different availability zones'),
+    privateSubnetIds: z.array(subnetId).min(2, 'must list at least 2 subnets, in different availability zones'),
+  })
+  .strict()
+  .refine((network) => network.publicSubnetIds.length === network.privateSubnetIds.length, {
+    path: ['privateSubnetIds'],
+    message: 'must list as many subnets as publicSubnetIds (one public and one private subnet per availability zone)',
+  });
+
+const fleet = z
+  .object({
+    instanceType: z
+      .string()
+      .refine((type) => instanceArchitecture(type) !== undefined, 'must be a general-purpose EC2 instance type whose architecture can be told, such as t3.small (x86_64) or t4g.small (arm64)'),
+    amiId: z.string().regex(/^ami-[0-9a-f]{8,17}$/, 'must be an AMI id such as ami-0123456789abcdef0').optional(),
+    minCapacity: z.number().int().min(0, 'must be 0 or more'),
+    maxCapacity: z.number().int().min(1, 'must be 1 or more'),
+    desiredCapacity: z.number().int().optional(),
+    cpuTargetPercent: z.number().gt(0, 'must be above 0 and at most 100').max(100, 'must be above 0 and at most 100').default(50),
+    requestsPerTarget: z.number().int().positive('must be a positive number of requests').optional(),
+    rootVolumeSizeGiB: z.number().int().min(8, 'must be at least 8 (the Debian image size)').max(1024).default(8),
+    healthCheckGracePeriodSeconds: positiveSeconds.default(180),
+    instanceWarmupSeconds: positiveSeconds.default(120),
+    spotPercentAboveBase: z.number().int().min(0).max(100, 'must be 0 to 100').default(0),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    if (value.minCapacity > value.maxCapacity) {
+      ctx.addIssue({ code: 'custom', path: ['minCapacity'], message: `must not exceed fleet.maxCapacity (${value.maxCapacity})` });
+    }
+    if (value.desiredCapacity !== undefined && (value.desiredCapacity < value.minCapacity || value.desiredCapacity > value.maxCapacity)) {
+      ctx.addIssue({ code: 'custom', path: ['desiredCapacity'], message: `must lie within fleet.minCapacity and fleet.maxCapacity [${value.minCapacity}, ${value.maxCapacity}]` });
+    }
+  });
+
+export const environmentSchema = z
+  .object({
+    /** Production environments default to deletion protection and access logs. */
+    production: z.boolean().default(false),
+    network: z.discriminatedUnion('mode', [newNetwork, existingNetwork], { error: 'must have mode "new" or "existing"' }).default({ mode: 'new', vpcCidr: '10.0.0.0/16', availabilityZoneCount: 2, natGatewayPerAz: false }),
+    fleet,
+    loadBalancer: z
+      .object({
+        idleTimeoutSeconds: positiveSeconds.max(4000, 'must be at most 4000 seconds').default(60),
+        deletionProtection: z.boolean().optional(),
+        accessLogs: z.boolean().optional(),
+        accessLogRetentionDays: z.number().int().positive('must be a positive number of days').default(90),
+      })
+      .strict()
+      .default({ idleTimeoutSeconds: 60, accessLogRetentionDays: 90 }),
+    dns: z
+      .object({
+        hostedZoneName: dnsName,
+        domainName: dnsName,
+        dualStack: z.boolean().default(false),
+      })
+      .strict()
+      .refine((dns) => dns.domainName === dns.hostedZoneName || dns.domainName.endsWith(`.${dns.hostedZoneName}`), {
+        path: ['domainName'],
+        message: 'must be the hosted zone name or a name inside it',
+      })
+      .optional(),
+    artifacts: z
+      .object({
+        kmsKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/, 'must be a KMS key ARN').optional(),
+        noncurrentVersionExpirationDays: z.number().int().positive('must be a positive number of days').default(30),
+      })
+      .strict()
+      .default({ noncurrentVersionExpirationDays: 30 }),
+    alarms: z
+      .object({ email: z.email('must be an email address').optional() })
+      .strict()
+      .default({}),
+    service: z
+      .object({ shutdownTimeoutSeconds: positiveSeconds.max(600, 'must be at most 600 seconds').default(10) })
+      .strict()
+      .default({ shutdownTimeoutSeconds: 10 }),
+  })
+  .strict();
+
+export type ProjectSettings = z.infer<typeof projectSchema>;
+export type EnvironmentSettings = z.infer<typeof environmentSchema>;

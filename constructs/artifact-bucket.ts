@@ -1,0 +1,31 @@
+import { Construct } from 'constructs';
+import { PrivateBucket } from './private-bucket.js';
+
+export interface ArtifactBucketProps {
+  /** Prefix of the generated bucket name. */
+  readonly bucketPrefix: string;
+  /** KMS key for the releases; the instance role is then allowed to decrypt with it. @default - SSE-S3 */
+  readonly kmsKeyArn?: string;
+  /** Days an old release version is kept after being replaced (instance refresh rollback reads it). @default 30 */
+  readonly noncurrentVersionExpirationDays?: number;
+}
+
+/** Holds the service releases. Emptied on destroy: every release can be rebuilt from git. */
+export class ArtifactBucket extends Construct {
+  readonly bucketName: string;
+  readonly bucketArn: string;
+  readonly kmsKeyArn?: string;
+
+  constructor(scope: Construct, id: string, props: ArtifactBucketProps) {
+    super(scope, id);
+    const bucket = new PrivateBucket(this, 'Bucket', {
+      bucketPrefix: props.bucketPrefix,
+      kmsKeyArn: props.kmsKeyArn,
+      forceDestroy: true,
+      noncurrentVersionExpirationDays: props.noncurrentVersionExpirationDays,
+    });
+    this.bucketName = bucket.bucketName;
+    this.bucketArn = bucket.bucketArn;
+    this.kmsKeyArn = props.kmsKeyArn;
+  }
+}

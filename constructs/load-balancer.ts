@@ -1,0 +1,208 @@
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity/index.js';
+import { DataAwsElbServiceAccount } from '@cdktf/provider-aws/lib/data-aws-elb-service-account/index.js';
+import { Lb } from '@cdktf/provider-aws/lib/lb/index.js';
+import { LbListener } from '@cdktf/provider-aws/lib/lb-listener/index.js';
+import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group/index.js';
+import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
+import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
+import { Token } from 'cdktf';
+import { Construct } from 'constructs';
+import { APACHE_PORT, HEALTH_PATH } from '../constants.js';
+import { ConfigError } from './config-error.js';
+import { PrivateBucket } from './private-bucket.js';
+
+/** TLS 1.3 with TLS 1.2 fallback, AWS's recommended policy for HTTPS listeners. */
+export const TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
+
+export interface LoadBalancerProps {
+  /** Name of the load balancer, at most 32 characters, unique in the account and region. */
+  readonly name: string;
+  readonly vpcId: string;
+  /** Public subnets, at least 2, in different availability zones. */
+  readonly publicSubnetIds: string[];
+  /** Port the instances (Apache) listen on. @default APACHE_PORT (80) */
+  readonly targetPort?: number;
+  /** Seconds an idle client connection is kept; must stay below Apache's KeepAliveTimeout. @default 60 */
+  readonly idleTimeoutSeconds?: number;
+  /** Refuse deletion through the API. @default false */
+  readonly deletionProtection?: boolean;
+  /** Write access logs to a bucket made for them. @default false */
+  readonly accessLogs?: boolean;
+  /** Days access logs are kept. @default 90 */
+  readonly accessLogRetentionDays?: number;
+  /** ACM certificate; with one, HTTPS on 443 and HTTP redirects to it. @default - HTTP only */
+  readonly certificateArn?: string;
+  /** Also listen on IPv6 (the public subnets need IPv6 ranges). @default false */
+  readonly dualStack?: boolean;
+  /** Seconds between health checks. @default 10 */
+  readonly healthCheckIntervalSeconds?: number;
+  /** Seconds the load balancer lets in-flight requests finish on a leaving instance; match the service's shutdown bound. @default 10 */
+  readonly deregistrationDelaySeconds?: number;
+}
+
+/** The internet-facing Application Load Balancer, its target group and its listeners. */
+export class LoadBalancer extends Construct {
+  readonly loadBalancerArn: string;
+  readonly loadBalancerArnSuffix: string;
+  readonly loadBalancerDnsName: string;
+  readonly loadBalancerZoneId: string;
+  readonly securityGroupId: string;
+  readonly targetGroupArn: string;
+  readonly targetGroupArnSuffix: string;
+  /** Where users reach the site through the load balancer's own name. */
+  readonly url: string;
+  readonly targetPort: number;
+  readonly dualStack: boolean;
+
+  constructor(scope: Construct, id: string, props: LoadBalancerProps) {
+    super(scope, id);
+    const idleTimeoutSeconds = props.idleTimeoutSeconds ?? 60;
+    const healthCheckIntervalSeconds = props.healthCheckIntervalSeconds ?? 10;
+    const deregistrationDelaySeconds = props.deregistrationDelaySeconds ?? 10;
+    validate(props, { idleTimeoutSeconds, healthCheckIntervalSeconds, deregistrationDelaySeconds });
+    this.targetPort = props.targetPort ?? APACHE_PORT;
+    this.dualStack = props.dualStack ?? false;
+
+    const securityGroup = new SecurityGroup(this, 'SecurityGroup', {
+      namePrefix: `${props.name}-alb-`,
+      description: 'Internet-facing load balancer: HTTP and HTTPS in, the fleet port out',
+      vpcId: props.vpcId,
+      lifecycle: { createBeforeDestroy: true },
+    });
+    // Rules as their own resources: the fleet's construct adds the matching egress rule.
+    for (const [ruleId, port] of [['HttpIn', 80], ['HttpsIn', 443]] as const) {
+      new VpcSecurityGroupIngressRule(this, ruleId, {
+        securityGroupId: securityGroup.id,
+        description: `Port ${port} from anywhere (IPv4)`,
+        ipProtocol: 'tcp',
+        fromPort: port,
+        toPort: port,
+        cidrIpv4: '0.0.0.0/0',
+      });
+    }
+    if (this.dualStack) {
+      for (const [ruleId, port] of [['HttpInIpv6', 80], ['HttpsInIpv6', 443]] as const) {
+        new VpcSecurityGroupIngressRule(this, ruleId, {
+          securityGroupId: securityGroup.id,
+          description: `Port ${port} from anywhere (IPv6)`,
+          ipProtocol: 'tcp',
+          fromPort: port,
+          toPort: port,
+          cidrIpv6: '::/0',
+        });
+      }
+    }
+
+    const logs = props.accessLogs ? this.accessLogBucket(props.name, props.accessLogRetentionDays ?? 90) : undefined;
+    const loadBalancer = new Lb(this, 'Resource', {
+      name: props.name,
+      loadBalancerType: 'application',
+      internal: false,
+      subnets: props.publicSubnetIds,
+      securityGroups: [securityGroup.id],
+      ipAddressType: this.dualStack ? 'dualstack' : 'ipv4',
+      idleTimeout: idleTimeoutSeconds,
+      dropInvalidHeaderFields: true,
+      desyncMitigationMode: 'defensive',
+      enableDeletionProtection: props.deletionProtection ?? false,
+      accessLogs: logs ? { bucket: logs.bucketName, enabled: true } : undefined,
+    });
+
+    const targetGroup = new LbTargetGroup(this, 'TargetGroup', {
+      namePrefix: 'web-',
+      vpcId: props.vpcId,
+      port: this.targetPort,
+      protocol: 'HTTP',
+      targetType: 'instance',
+      deregistrationDelay: String(deregistrationDelaySeconds),
+      healthCheck: {
+        enabled: true,
+        path: HEALTH_PATH,
+        protocol: 'HTTP',
+        port: 'traffic-port',
+        matcher: '200',
+        interval: healthCheckIntervalSeconds,
+        timeout: Math.min(5, healthCheckIntervalSeconds - 1),
+        healthyThreshold: 2,
+        unhealthyThreshold: 2,
+      },
+      lifecycle: { createBeforeDestroy: true },
+    });
+
+    if (props.certificateArn) {
+      new LbListener(this, 'HttpsListener', {
+        loadBalancerArn: loadBalancer.arn,
+        port: 443,
+        protocol: 'HTTPS',
+        sslPolicy: TLS_POLICY,
+        certificateArn: props.certificateArn,
+        defaultAction: [{ type: 'forward', targetGroupArn: targetGroup.arn }],
+      });
+      new LbListener(this, 'HttpListener', {
+        loadBalancerArn: loadBalancer.arn,
+        port: 80,
+        protocol: 'HTTP',
+        defaultAction: [{ type: 'redirect', redirect: { protocol: 'HTTPS', port: '443', statusCode: 'HTTP_301' } }],
+      });
+    } else {
+      new LbListener(this, 'HttpListener', {
+        loadBalancerArn: loadBalancer.arn,
+        port: 80,
+        protocol: 'HTTP',
+        defaultAction: [{ type: 'forward', targetGroupArn: targetGroup.arn }],
+      });
+    }
+
+    this.loadBalancerArn = loadBalancer.arn;
+    this.loadBalancerArnSuffix = loadBalancer.arnSuffix;
+    this.loadBalancerDnsName = loadBalancer.dnsName;
+    this.loadBalancerZoneId = loadBalancer.zoneId;
+    this.securityGroupId = securityGroup.id;
+    this.targetGroupArn = targetGroup.arn;
+    this.targetGroupArnSuffix = targetGroup.arnSuffix;
+    this.url = `${props.certificateArn ? 'https' : 'http'}://${loadBalancer.dnsName}`;
+  }
+
+  /** A bucket the regional load balancing service may write logs to, and nobody else. */
+  private accessLogBucket(name: string, retentionDays: number): PrivateBucket {
+    const account = new DataAwsCallerIdentity(this, 'Account', {});
+    const elbAccount = new DataAwsElbServiceAccount(this, 'ElbAccount', {});
+    return new PrivateBucket(this, 'AccessLogs', {
+      bucketPrefix: `${name}-logs-`, // at most 37 characters: name is at most 31
+      forceDestroy: true, // logs are not worth blocking a destroy for
+      expirationDays: retentionDays,
+      noncurrentVersionExpirationDays: 1,
+      policyStatements: (bucketArn) => [
+        {
+          // Regions older than August 2022 deliver as the regional ELB account, newer ones as the service.
+          sid: 'AllowLoadBalancerLogDelivery',
+          effect: 'Allow',
+          principals: [
+            { type: 'AWS', identifiers: [elbAccount.arn] },
+            { type: 'Service', identifiers: ['logdelivery.elasticloadbalancing.amazonaws.com'] },
+          ],
+          actions: ['s3:PutObject'],
+          resources: [`${bucketArn}/AWSLogs/${account.accountId}/*`],
+        },
+      ],
+    });
+  }
+}
+
+function validate(props: LoadBalancerProps, values: { idleTimeoutSeconds: number; healthCheckIntervalSeconds: number; deregistrationDelaySeconds: number }): void {
+  if (!Token.isUnresolved(props.name) && !/^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?$/.test(props.name)) {
+    throw new ConfigError(`name (${JSON.stringify(props.name)}) must be 1-32 letters, digits and hyphens, not starting or ending with a hyphen`);
+  }
+  if (!Token.isUnresolved(props.publicSubnetIds) && props.publicSubnetIds.length < 2) {
+    throw new ConfigError(`publicSubnetIds lists ${props.publicSubnetIds.length} subnet(s); an Application Load Balancer needs at least 2, in different availability zones`);
+  }
+  if (values.idleTimeoutSeconds < 1 || values.idleTimeoutSeconds > 4000) {
+    throw new ConfigError(`idleTimeoutSeconds (${values.idleTimeoutSeconds}) must be between 1 and 4000`);
+  }
+  if (values.healthCheckIntervalSeconds < 5 || values.healthCheckIntervalSeconds > 300) {
+    throw new ConfigError(`healthCheckIntervalSeconds (${values.healthCheckIntervalSeconds}) must be between 5 and 300`);
+  }
+  if (values.deregistrationDelaySeconds < 0 || values.deregistrationDelaySeconds > 3600) {
+    throw new ConfigError(`deregistrationDelaySeconds (${values.deregistrationDelaySeconds}) must be between 0 and 3600`);
+  }
+}

@@ -1,0 +1,113 @@
+import { DataAwsIamPolicyDocument, type DataAwsIamPolicyDocumentStatement } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js';
+import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket/index.js';
+import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration/index.js';
+import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls/index.js';
+import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy/index.js';
+import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block/index.js';
+import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js';
+import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning/index.js';
+import { Token } from 'cdktf';
+import { Construct } from 'constructs';
+import { ConfigError } from './config-error.js';
+
+export interface PrivateBucketProps {
+  /** Exact bucket name; give this or `bucketPrefix`. @default - none */
+  readonly bucketName?: string;
+  /** Prefix of a generated, unique bucket name. @default - none */
+  readonly bucketPrefix?: string;
+  /** KMS key for SSE-KMS; without one, SSE-S3 (AES256). @default - SSE-S3 */
+  readonly kmsKeyArn?: string;
+  /** Let `terraform destroy` empty the bucket; only for contents that can be rebuilt. @default false */
+  readonly forceDestroy?: boolean;
+  /** Refuse `terraform destroy` of the bucket itself (Terraform's prevent_destroy). @default false */
+  readonly preventDestroy?: boolean;
+  /** Days a replaced or deleted object version is kept. @default 30 */
+  readonly noncurrentVersionExpirationDays?: number;
+  /** Days before current objects expire; for logs. @default - never */
+  readonly expirationDays?: number;
+  /** Statements added to the bucket policy beside the TLS-only one, given the bucket's ARN. @default - none */
+  readonly policyStatements?: (bucketArn: string) => DataAwsIamPolicyDocumentStatement[];
+}
+
+/**
+ * An S3 bucket as every bucket here should be: versioned, encrypted, public access blocked, object
+ * ownership enforced (no ACLs), TLS-only, old versions and failed uploads cleaned up.
+ */
+export class PrivateBucket extends Construct {
+  readonly bucketName: string;
+  readonly bucketArn: string;
+  readonly bucketDomainName: string;
+
+  constructor(scope: Construct, id: string, props: PrivateBucketProps) {
+    super(scope, id);
+    if ((props.bucketName === undefined) === (props.bucketPrefix === undefined)) {
+      throw new ConfigError('give exactly one of bucketName and bucketPrefix');
+    }
+    for (const [name, days] of [['noncurrentVersionExpirationDays', props.noncurrentVersionExpirationDays], ['expirationDays', props.expirationDays]] as const) {
+      if (days !== undefined && !Token.isUnresolved(days) && !(Number.isInteger(days) && days > 0)) {
+        throw new ConfigError(`${name} (${days}) must be a positive whole number of days`);
+      }
+    }
+
+    const bucket = new S3Bucket(this, 'Resource', {
+      bucket: props.bucketName,
+      bucketPrefix: props.bucketPrefix,
+      forceDestroy: props.forceDestroy ?? false,
+      lifecycle: props.preventDestroy ? { preventDestroy: true } : undefined,
+    });
+    new S3BucketVersioningA(this, 'Versioning', { bucket: bucket.id, versioningConfiguration: { status: 'Enabled' } });
+    new S3BucketServerSideEncryptionConfigurationA(this, 'Encryption', {
+      bucket: bucket.id,
+      rule: [
+        {
+          applyServerSideEncryptionByDefault: props.kmsKeyArn
+            ? { sseAlgorithm: 'aws:kms', kmsMasterKeyId: props.kmsKeyArn }
+            : { sseAlgorithm: 'AES256' },
+          bucketKeyEnabled: props.kmsKeyArn !== undefined,
+        },
+      ],
+    });
+    const publicAccess = new S3BucketPublicAccessBlock(this, 'PublicAccessBlock', {
+      bucket: bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    new S3BucketOwnershipControls(this, 'OwnershipControls', { bucket: bucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' } });
+
+    const policy = new DataAwsIamPolicyDocument(this, 'PolicyDocument', {
+      statement: [
+        {
+          sid: 'DenyInsecureTransport',
+          effect: 'Deny',
+          principals: [{ type: '*', identifiers: ['*'] }],
+          actions: ['s3:*'],
+          resources: [bucket.arn, `${bucket.arn}/*`],
+          condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
+        },
+        ...(props.policyStatements?.(bucket.arn) ?? []),
+      ],
+    });
+    // The public access block must exist first, or S3 may judge a statement public while it is not there.
+    new S3BucketPolicy(this, 'Policy', { bucket: bucket.id, policy: policy.json, dependsOn: [publicAccess] });
+
+    new S3BucketLifecycleConfiguration(this, 'Lifecycle', {
+      bucket: bucket.id,
+      rule: [
+        {
+          id: 'expire-old-versions-and-uploads',
+          status: 'Enabled',
+          filter: [{ prefix: '' }],
+          noncurrentVersionExpiration: [{ noncurrentDays: props.noncurrentVersionExpirationDays ?? 30 }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+          expiration: props.expirationDays ? [{ days: props.expirationDays }] : [{ expiredObjectDeleteMarker: true }],
+        },
+      ],
+    });
+
+    this.bucketName = bucket.bucket;
+    this.bucketArn = bucket.arn;
+    this.bucketDomainName = bucket.bucketDomainName;
+  }
+}

@@ -1,0 +1,57 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { S3Object } from '@cdktf/provider-aws/lib/s3-object/index.js';
+import { AssetType, TerraformAsset } from 'cdktf';
+import { Construct } from 'constructs';
+import { RELEASE_KEY_PREFIX } from '../constants.js';
+import { ConfigError } from './config-error.js';
+
+export interface ServiceReleaseProps {
+  /** Bucket that holds the releases. */
+  readonly bucketName: string;
+  /**
+   * The release archive made by `npm run build:service` (dist/release.zip). It is built with fixed
+   * timestamps, so its bytes, and the object key derived from them, are the same on every machine.
+   */
+  readonly archivePath: string;
+  /** The release id from the release's manifest, recorded on the object. */
+  readonly releaseId: string;
+}
+
+/**
+ * The service release as one S3 object whose key is the archive's sha256: an unchanged service keeps
+ * its key (no instance is replaced), a changed one gets a new key and so a new launch template version.
+ */
+export class ServiceRelease extends Construct {
+  readonly releaseId: string;
+  /** sha256 (hex) of the archive; instances verify the download against it. */
+  readonly archiveSha256: string;
+  readonly objectKey: string;
+  /** S3 version of the object: the launch template fetches exactly this one, so a rollback gets its own release back. */
+  readonly objectVersionId: string;
+
+  constructor(scope: Construct, id: string, props: ServiceReleaseProps) {
+    super(scope, id);
+    if (!existsSync(props.archivePath)) {
+      throw new ConfigError(`release archive ${props.archivePath} does not exist; build it with \`npm run build:service\``);
+    }
+    if (!/^[0-9a-f]{16}$|^development$/.test(props.releaseId)) {
+      throw new ConfigError(`releaseId (${JSON.stringify(props.releaseId)}) must be 16 hex digits as written in the release manifest`);
+    }
+
+    this.archiveSha256 = createHash('sha256').update(readFileSync(props.archivePath)).digest('hex');
+    this.releaseId = props.releaseId;
+    this.objectKey = `${RELEASE_KEY_PREFIX}${this.archiveSha256}.zip`;
+
+    // A FILE asset is copied as is; cdktf's ARCHIVE type would zip with timestamps and differ per clone.
+    const asset = new TerraformAsset(this, 'Archive', { path: props.archivePath, type: AssetType.FILE });
+    const object = new S3Object(this, 'Object', {
+      bucket: props.bucketName,
+      key: this.objectKey,
+      source: asset.path,
+      contentType: 'application/zip',
+      metadata: { 'release-id': props.releaseId, sha256: this.archiveSha256 },
+    });
+    this.objectVersionId = object.versionId;
+  }
+}

@@ -1,0 +1,286 @@
+import { AutoscalingGroup, type AutoscalingGroupConfig } from '@cdktf/provider-aws/lib/autoscaling-group/index.js';
+import { AutoscalingPolicy } from '@cdktf/provider-aws/lib/autoscaling-policy/index.js';
+import { DataAwsAmi } from '@cdktf/provider-aws/lib/data-aws-ami/index.js';
+import { DataAwsIamPolicy } from '@cdktf/provider-aws/lib/data-aws-iam-policy/index.js';
+import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js';
+import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile/index.js';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js';
+import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template/index.js';
+import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
+import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js';
+import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
+import { Fn, TerraformLocal, Token } from 'cdktf';
+import { Construct } from 'constructs';
+import { DEBIAN_AMI_OWNER, RELEASE_KEY_PREFIX } from '../constants.js';
+import { ConfigError } from './config-error.js';
+import { instanceArchitecture } from './instance-architecture.js';
+
+/** What the fleet needs to know of the load balancer in front of it. */
+export interface FleetLoadBalancer {
+  readonly securityGroupId: string;
+  readonly targetGroupArn: string;
+  readonly targetPort: number;
+  readonly loadBalancerArnSuffix: string;
+  readonly targetGroupArnSuffix: string;
+}
+
+export interface WebServerFleetProps {
+  /** Name of the auto scaling group and prefix of the other names. */
+  readonly name: string;
+  readonly vpcId: string;
+  /** Private subnets the instances run in, one per availability zone. */
+  readonly privateSubnetIds: string[];
+  readonly loadBalancer: FleetLoadBalancer;
+  /** EC2 instance type; its architecture (x86_64 or arm64) picks the AMI. */
+  readonly instanceType: string;
+  /** Explicit AMI instead of the newest official Debian 13 image. @default - newest Debian 13 for the architecture */
+  readonly amiId?: string;
+  readonly minCapacity: number;
+  readonly maxCapacity: number;
+  /** Capacity at creation; later applies leave it to the scaling policies. @default minCapacity */
+  readonly desiredCapacity?: number;
+  /** Average CPU the target-tracking policy holds the group at, in percent. @default 50 */
+  readonly cpuTargetPercent?: number;
+  /** Also track ALB requests per target at this value. @default - CPU only */
+  readonly requestsPerTarget?: number;
+  /** Root volume size. @default 8 */
+  readonly rootVolumeSizeGiB?: number;
+  /** Seconds after launch before ELB health checks count. @default 180 */
+  readonly healthCheckGracePeriodSeconds?: number;
+  /** Seconds a new instance needs before its metrics count for scaling. @default 120 */
+  readonly instanceWarmupSeconds?: number;
+  /** Percentage of capacity above `minCapacity` run on Spot. @default 0 */
+  readonly spotPercentAboveBase?: number;
+  /** Bucket holding the releases; the instances may read only its release prefix. */
+  readonly artifactBucketArn: string;
+  /** KMS key of the artifact bucket, if any, for decrypting releases. @default - SSE-S3 */
+  readonly artifactKmsKeyArn?: string;
+  /** Cloud-init user data, plain text; it is gzipped and base64-encoded here. */
+  readonly userData: string;
+  /** Tags for instances and volumes (the provider's default tags do not reach them). @default {} */
+  readonly tags?: Record<string, string>;
+}
+
+/** The instances: IAM role, launch template, auto scaling group with instance refresh, scaling policies. */
+export class WebServerFleet extends Construct {
+  readonly autoScalingGroupName: string;
+  readonly autoScalingGroupArn: string;
+  readonly securityGroupId: string;
+  readonly launchTemplateId: string;
+  readonly roleName: string;
+  /** The instance role's inline policy, for review and tests. */
+  readonly releaseReadPolicyJson: string;
+
+  constructor(scope: Construct, id: string, props: WebServerFleetProps) {
+    super(scope, id);
+    const architecture = validate(props);
+    const cpuTargetPercent = props.cpuTargetPercent ?? 50;
+    const instanceWarmupSeconds = props.instanceWarmupSeconds ?? 120;
+    const tags = { Name: props.name, ...props.tags };
+
+    // --- security group: in from the load balancer only, out to package mirrors and AWS APIs
+    const securityGroup = new SecurityGroup(this, 'SecurityGroup', {
+      namePrefix: `${props.name}-web-`,
+      description: 'Web servers: the fleet port from the load balancer only',
+      vpcId: props.vpcId,
+      lifecycle: { createBeforeDestroy: true },
+    });
+    new VpcSecurityGroupIngressRule(this, 'FromLoadBalancer', {
+      securityGroupId: securityGroup.id,
+      description: 'Fleet port from the load balancer',
+      ipProtocol: 'tcp',
+      fromPort: props.loadBalancer.targetPort,
+      toPort: props.loadBalancer.targetPort,
+      referencedSecurityGroupId: props.loadBalancer.securityGroupId,
+    });
+    new VpcSecurityGroupEgressRule(this, 'LoadBalancerToFleet', {
+      securityGroupId: props.loadBalancer.securityGroupId,
+      description: 'Load balancer to the fleet port only',
+      ipProtocol: 'tcp',
+      fromPort: props.loadBalancer.targetPort,
+      toPort: props.loadBalancer.targetPort,
+      referencedSecurityGroupId: securityGroup.id,
+    });
+    for (const [ruleId, port, reason] of [
+      ['HttpsOut', 443, 'HTTPS to S3, SSM and the Debian security archive'],
+      ['HttpOut', 80, 'HTTP to the Debian archive (packages are signed)'],
+    ] as const) {
+      new VpcSecurityGroupEgressRule(this, ruleId, {
+        securityGroupId: securityGroup.id,
+        description: reason,
+        ipProtocol: 'tcp',
+        fromPort: port,
+        toPort: port,
+        cidrIpv4: '0.0.0.0/0',
+      });
+    }
+
+    // --- instance role: read the releases, and Session Manager instead of SSH
+    const assumeRole = new DataAwsIamPolicyDocument(this, 'AssumeRolePolicy', {
+      statement: [{ effect: 'Allow', actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['ec2.amazonaws.com'] }] }],
+    });
+    const role = new IamRole(this, 'Role', { namePrefix: `${props.name}-web-`, assumeRolePolicy: assumeRole.json });
+    const releaseRead = new DataAwsIamPolicyDocument(this, 'ReleaseReadPolicy', {
+      statement: [
+        {
+          sid: 'ReadReleases',
+          effect: 'Allow',
+          actions: ['s3:GetObject', 's3:GetObjectVersion'],
+          resources: [`${props.artifactBucketArn}/${RELEASE_KEY_PREFIX}*`],
+        },
+        ...(props.artifactKmsKeyArn ? [{ sid: 'DecryptReleases', effect: 'Allow', actions: ['kms:Decrypt'], resources: [props.artifactKmsKeyArn] }] : []),
+      ],
+    });
+    new IamRolePolicy(this, 'ReleaseRead', { role: role.name, namePrefix: 'release-read-', policy: releaseRead.json });
+    const sessionManager = new DataAwsIamPolicy(this, 'SessionManagerPolicy', { name: 'AmazonSSMManagedInstanceCore' });
+    new IamRolePolicyAttachment(this, 'SessionManager', { role: role.name, policyArn: sessionManager.arn });
+    const profile = new IamInstanceProfile(this, 'InstanceProfile', { namePrefix: `${props.name}-web-`, role: role.name });
+
+    // --- image: resolved at plan time (instance refresh rollback refuses resolve:ssm: ids)
+    const image = new DataAwsAmi(this, 'Image', {
+      mostRecent: true,
+      owners: props.amiId ? undefined : [DEBIAN_AMI_OWNER],
+      filter: [
+        props.amiId
+          ? { name: 'image-id', values: [props.amiId] }
+          : { name: 'name', values: [`debian-13-${architecture === 'arm64' ? 'arm64' : 'amd64'}-*`] },
+        { name: 'architecture', values: [architecture] },
+        { name: 'root-device-type', values: ['ebs'] },
+      ],
+    });
+
+    // A local holds the text, since it carries Terraform references and quotes that a function argument may not.
+    const userData = new TerraformLocal(this, 'UserData', props.userData);
+    const launchTemplate = new LaunchTemplate(this, 'LaunchTemplate', {
+      namePrefix: `${props.name}-web-`,
+      description: 'Debian 13, Apache in front of the NestJS service',
+      imageId: image.id,
+      instanceType: props.instanceType,
+      iamInstanceProfile: { arn: profile.arn },
+      networkInterfaces: [{ associatePublicIpAddress: 'false', deleteOnTermination: 'true', securityGroups: [securityGroup.id] }],
+      metadataOptions: { httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1, instanceMetadataTags: 'disabled' },
+      blockDeviceMappings: [
+        {
+          deviceName: image.rootDeviceName,
+          ebs: {
+            volumeSize: props.rootVolumeSizeGiB ?? 8,
+            volumeType: 'gp3',
+            encrypted: 'true',
+            kmsKeyId: props.artifactKmsKeyArn,
+            deleteOnTermination: 'true',
+          },
+        },
+      ],
+      monitoring: { enabled: true }, // one-minute metrics for target tracking
+      userData: Fn.base64gzip(userData.asString), // cloud-init unpacks gzip; 16 KB limit
+      tagSpecifications: [
+        { resourceType: 'instance', tags },
+        { resourceType: 'volume', tags },
+      ],
+      updateDefaultVersion: true,
+    });
+    const launchTemplateRef = { id: launchTemplate.id, version: Token.asString(launchTemplate.latestVersion) };
+
+    const spotPercent = props.spotPercentAboveBase ?? 0;
+    const capacitySource: Partial<AutoscalingGroupConfig> =
+      spotPercent > 0
+        ? {
+            mixedInstancesPolicy: {
+              instancesDistribution: {
+                onDemandBaseCapacity: props.minCapacity,
+                onDemandPercentageAboveBaseCapacity: 100 - spotPercent,
+                spotAllocationStrategy: 'price-capacity-optimized',
+              },
+              launchTemplate: { launchTemplateSpecification: { launchTemplateId: launchTemplate.id, version: launchTemplateRef.version } },
+            },
+          }
+        : { launchTemplate: launchTemplateRef };
+
+    const group = new AutoscalingGroup(this, 'Group', {
+      name: props.name,
+      vpcZoneIdentifier: props.privateSubnetIds,
+      minSize: props.minCapacity,
+      maxSize: props.maxCapacity,
+      desiredCapacity: props.desiredCapacity ?? props.minCapacity,
+      healthCheckType: 'ELB',
+      healthCheckGracePeriod: props.healthCheckGracePeriodSeconds ?? 180,
+      defaultInstanceWarmup: instanceWarmupSeconds,
+      targetGroupArns: [props.loadBalancer.targetGroupArn],
+      capacityRebalance: true,
+      ...capacitySource,
+      instanceRefresh: {
+        strategy: 'Rolling',
+        preferences: {
+          minHealthyPercentage: 90,
+          maxHealthyPercentage: 200, // launch before terminate: capacity never dips during a release
+          autoRollback: true,
+          skipMatching: true,
+          instanceWarmup: String(instanceWarmupSeconds),
+        },
+      },
+      enabledMetrics: ['GroupDesiredCapacity', 'GroupInServiceInstances', 'GroupPendingInstances', 'GroupTerminatingInstances', 'GroupTotalInstances'],
+      tag: [{ key: 'Name', value: props.name, propagateAtLaunch: true }],
+      // Scaling owns the capacity once the group exists; an apply must not reset it.
+      lifecycle: { ignoreChanges: ['desired_capacity'] },
+    });
+
+    new AutoscalingPolicy(this, 'CpuTarget', {
+      name: 'cpu-target',
+      autoscalingGroupName: group.name,
+      policyType: 'TargetTrackingScaling',
+      targetTrackingConfiguration: {
+        predefinedMetricSpecification: { predefinedMetricType: 'ASGAverageCPUUtilization' },
+        targetValue: cpuTargetPercent,
+      },
+    });
+    if (props.requestsPerTarget !== undefined) {
+      new AutoscalingPolicy(this, 'RequestTarget', {
+        name: 'requests-per-target',
+        autoscalingGroupName: group.name,
+        policyType: 'TargetTrackingScaling',
+        targetTrackingConfiguration: {
+          predefinedMetricSpecification: {
+            predefinedMetricType: 'ALBRequestCountPerTarget',
+            resourceLabel: `${props.loadBalancer.loadBalancerArnSuffix}/${props.loadBalancer.targetGroupArnSuffix}`,
+          },
+          targetValue: props.requestsPerTarget,
+        },
+      });
+    }
+
+    this.autoScalingGroupName = group.name;
+    this.autoScalingGroupArn = group.arn;
+    this.securityGroupId = securityGroup.id;
+    this.launchTemplateId = launchTemplate.id;
+    this.roleName = role.name;
+    this.releaseReadPolicyJson = releaseRead.json;
+  }
+}
+
+function validate(props: WebServerFleetProps): 'x86_64' | 'arm64' {
+  const architecture = instanceArchitecture(props.instanceType);
+  if (architecture === undefined) {
+    throw new ConfigError(`instanceType (${JSON.stringify(props.instanceType)}) must be a general-purpose type whose architecture can be told, such as t3.small or t4g.small`);
+  }
+  if (props.amiId !== undefined && !/^ami-[0-9a-f]{8,17}$/.test(props.amiId)) {
+    throw new ConfigError(`amiId (${JSON.stringify(props.amiId)}) must look like ami-0123456789abcdef0`);
+  }
+  if (props.minCapacity < 0) throw new ConfigError(`minCapacity (${props.minCapacity}) must not be negative`);
+  if (props.minCapacity > props.maxCapacity) {
+    throw new ConfigError(`minCapacity (${props.minCapacity}) must not exceed maxCapacity (${props.maxCapacity})`);
+  }
+  if (props.desiredCapacity !== undefined && (props.desiredCapacity < props.minCapacity || props.desiredCapacity > props.maxCapacity)) {
+    throw new ConfigError(`desiredCapacity (${props.desiredCapacity}) must lie within [minCapacity, maxCapacity] = [${props.minCapacity}, ${props.maxCapacity}]`);
+  }
+  const cpu = props.cpuTargetPercent ?? 50;
+  if (!(cpu > 0 && cpu <= 100)) throw new ConfigError(`cpuTargetPercent (${cpu}) must be above 0 and at most 100`);
+  if (!Token.isUnresolved(props.privateSubnetIds) && props.privateSubnetIds.length < 2) {
+    throw new ConfigError(`privateSubnetIds lists ${props.privateSubnetIds.length} subnet(s); spread the fleet over at least 2 availability zones`);
+  }
+  for (const [name, value] of [['healthCheckGracePeriodSeconds', props.healthCheckGracePeriodSeconds], ['instanceWarmupSeconds', props.instanceWarmupSeconds]] as const) {
+    if (value !== undefined && !(value > 0)) throw new ConfigError(`${name} (${value}) must be a positive number of seconds`);
+  }
+  return architecture;
+}

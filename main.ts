@@ -1,0 +1,37 @@
+// Synth entry point: parse the configuration, create the stacks, synthesize. Nothing else.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App } from 'cdktf';
+import { loadConfig } from './config/load-config.js';
+import { RELEASE_MANIFEST_FILE } from './constants.js';
+import { ConfigError } from './constructs/config-error.js';
+import { releaseManifestSchema } from './service/version/release-manifest.js';
+import { StateBackendStack } from './stacks/state-backend-stack.js';
+import { type BuiltRelease, WebAppStack } from './stacks/web-app-stack.js';
+
+const root = import.meta.dirname;
+
+function readBuiltRelease(releaseDir: string): BuiltRelease {
+  const manifestPath = join(releaseDir, RELEASE_MANIFEST_FILE);
+  const archivePath = `${releaseDir}.zip`;
+  if (!existsSync(manifestPath) || !existsSync(archivePath)) {
+    throw new ConfigError(`no built release at ${releaseDir}(.zip); run \`npm run build:service\` first`);
+  }
+  const manifest = releaseManifestSchema.parse(JSON.parse(readFileSync(manifestPath, 'utf8')));
+  return { archivePath, releaseId: manifest.releaseId };
+}
+
+try {
+  const config = loadConfig(join(root, 'config'), process.env.ENV || undefined);
+  const release = readBuiltRelease(join(root, 'dist', 'release'));
+  const app = new App();
+  new StateBackendStack(app, 'state-backend', { project: config.project });
+  for (const environment of config.environments) {
+    new WebAppStack(app, `webapp-${environment.name}`, { project: config.project, environment, release });
+  }
+  app.synth();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(1);
+}

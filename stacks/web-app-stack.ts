@@ -1,0 +1,107 @@
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
+import { S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../config/load-config.js';
+import type { ProjectSettings } from '../config/schema.js';
+import { APACHE_PORT, SERVICE_PORT, TAG_KEYS } from '../constants.js';
+import { Alarms, ArtifactBucket, DnsAlias, LoadBalancer, Network, ServiceRelease, WebServerFleet } from '../constructs/index.js';
+import { renderUserData } from '../provisioning/render-user-data.js';
+
+/** The built service release that this stack ships. */
+export interface BuiltRelease {
+  /** Absolute path of dist/release.zip. */
+  readonly archivePath: string;
+  readonly releaseId: string;
+}
+
+export interface WebAppStackProps {
+  readonly project: ProjectSettings;
+  readonly environment: EnvironmentConfig;
+  readonly release: BuiltRelease;
+}
+
+/** One environment of the site: network, release bucket, load balancer, fleet, DNS and alarms. */
+export class WebAppStack extends TerraformStack {
+  constructor(scope: Construct, id: string, props: WebAppStackProps) {
+    super(scope, id);
+    const { project, environment } = props;
+    const settings = environment.settings;
+    const name = `${project.project}-${environment.name}`;
+    const tags = { [TAG_KEYS.project]: project.project, [TAG_KEYS.environment]: environment.name, [TAG_KEYS.managedBy]: 'cdktf' };
+
+    new AwsProvider(this, 'aws', { region: project.region, defaultTags: [{ tags }] });
+    const backend = new S3Backend(this, {
+      bucket: project.stateBucketName,
+      key: `${project.project}/${environment.name}/terraform.tfstate`,
+      region: project.region,
+      encrypt: true,
+    });
+    // S3's own lock file (Terraform >= 1.10) instead of a DynamoDB table; cdktf's S3Backend has no field for it.
+    backend.addOverride('use_lockfile', true);
+
+    const dualStack = settings.dns?.dualStack ?? false;
+    const network = new Network(this, 'Network', settings.network.mode === 'new' ? { ...settings.network, dualStack } : settings.network);
+    const artifacts = new ArtifactBucket(this, 'Artifacts', {
+      bucketPrefix: `${name}-artifacts-`,
+      kmsKeyArn: settings.artifacts.kmsKeyArn,
+      noncurrentVersionExpirationDays: settings.artifacts.noncurrentVersionExpirationDays,
+    });
+    const release = new ServiceRelease(this, 'Release', {
+      bucketName: artifacts.bucketName,
+      archivePath: props.release.archivePath,
+      releaseId: props.release.releaseId,
+    });
+
+    const dns = settings.dns ? new DnsAlias(this, 'Dns', settings.dns) : undefined;
+    const loadBalancer = new LoadBalancer(this, 'LoadBalancer', {
+      name,
+      vpcId: network.vpcId,
+      publicSubnetIds: network.publicSubnetIds,
+      targetPort: APACHE_PORT,
+      idleTimeoutSeconds: settings.loadBalancer.idleTimeoutSeconds,
+      deletionProtection: settings.loadBalancer.deletionProtection ?? settings.production,
+      accessLogs: settings.loadBalancer.accessLogs ?? settings.production,
+      accessLogRetentionDays: settings.loadBalancer.accessLogRetentionDays,
+      certificateArn: dns?.certificateArn,
+      dualStack,
+      deregistrationDelaySeconds: settings.service.shutdownTimeoutSeconds,
+    });
+    dns?.aliasTo(loadBalancer);
+
+    const fleet = new WebServerFleet(this, 'Fleet', {
+      name,
+      vpcId: network.vpcId,
+      privateSubnetIds: network.privateSubnetIds,
+      loadBalancer,
+      ...settings.fleet,
+      artifactBucketArn: artifacts.bucketArn,
+      artifactKmsKeyArn: artifacts.kmsKeyArn,
+      userData: renderUserData({
+        region: project.region,
+        bucketName: artifacts.bucketName,
+        objectKey: release.objectKey,
+        objectVersionId: release.objectVersionId,
+        releaseId: release.releaseId,
+        archiveSha256: release.archiveSha256,
+        servicePort: SERVICE_PORT,
+        apachePort: APACHE_PORT,
+        loadBalancerIdleTimeoutSeconds: settings.loadBalancer.idleTimeoutSeconds,
+        shutdownTimeoutSeconds: settings.service.shutdownTimeoutSeconds,
+      }),
+      tags,
+    });
+    new Alarms(this, 'Alarms', {
+      name,
+      loadBalancerArnSuffix: loadBalancer.loadBalancerArnSuffix,
+      targetGroupArnSuffix: loadBalancer.targetGroupArnSuffix,
+      email: settings.alarms.email,
+    });
+
+    new TerraformOutput(this, 'url', { value: dns ? `https://${dns.domainName}` : loadBalancer.url, description: 'Where the site answers' });
+    new TerraformOutput(this, 'load_balancer_dns_name', { value: loadBalancer.loadBalancerDnsName });
+    new TerraformOutput(this, 'auto_scaling_group_name', { value: fleet.autoScalingGroupName });
+    new TerraformOutput(this, 'artifact_bucket', { value: artifacts.bucketName });
+    new TerraformOutput(this, 'release_key', { value: release.objectKey });
+    new TerraformOutput(this, 'release_id', { value: release.releaseId });
+  }
+}
