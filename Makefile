@@ -3,8 +3,13 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 NPM_STAMP := node_modules/.package-lock.json
+STACKS := state-backend $(patsubst config/environments/%.json,webapp-%,$(wildcard config/environments/*.json))
 
-.PHONY: help install test test-unit test-real typecheck build_service run bench clean
+# Terraform takes the AWS provider from the machine's mirror (terraform.tfrc); no telemetry calls.
+export TF_CLI_CONFIG_FILE := $(CURDIR)/terraform.tfrc
+export CHECKPOINT_DISABLE := 1
+
+.PHONY: help install test test-unit test-real typecheck build_service run synth validate bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -32,6 +37,17 @@ build_service: $(NPM_STAMP) ## Build the service release into dist/release
 
 run: build_service ## Build the release and serve it on http://127.0.0.1:3000 (Ctrl-C stops it)
 	IMDS_ENABLED=false node dist/release/server.mjs
+
+synth: $(NPM_STAMP) ## Build the release and synthesize every stack into cdktf.out/ (ENV=dev keeps one environment)
+	npx cdktf synth
+
+validate: synth ## terraform init + validate every synthesized stack, provider from the local mirror
+	@for stack in $(STACKS); do \
+	  [ -d cdktf.out/stacks/$$stack ] || continue; \
+	  echo "== $$stack"; \
+	  terraform -chdir=cdktf.out/stacks/$$stack init -backend=false -input=false -no-color >/dev/null && \
+	  terraform -chdir=cdktf.out/stacks/$$stack validate -no-color || exit 1; \
+	done
 
 bench: $(NPM_STAMP) ## Run the benchmarks; tables land in bench/results/
 	npm run bench:cold-start

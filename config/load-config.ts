@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from '../constructs/config-error.js';
 import { type EnvironmentSettings, environmentSchema, type ProjectSettings, projectSchema } from './schema.js';
@@ -24,7 +24,9 @@ const ENVIRONMENT_NAME = /^[a-z][a-z0-9]{1,9}$/;
  */
 export function loadConfig(dir: string, onlyEnvironment?: string): AppConfig {
   const problems: string[] = [];
-  const project = parseFile(join(dir, 'project.json'), projectSchema, problems);
+  // Paths in messages as the user knows them: config/environments/dev.json.
+  const display = (path: string) => join(basename(dir), relative(dir, path));
+  const project = parseFile(join(dir, 'project.json'), projectSchema, problems, display);
 
   const environmentsDir = join(dir, 'environments');
   const available = existsSync(environmentsDir)
@@ -37,13 +39,13 @@ export function loadConfig(dir: string, onlyEnvironment?: string): AppConfig {
     problems.push(`ENV = ${JSON.stringify(onlyEnvironment)}: unknown environment; expected one of ${available.join(', ') || '(none: add config/environments/<name>.json)'}`);
   }
   const selected = available.filter((name) => onlyEnvironment === undefined || name === onlyEnvironment);
-  const environments = selected.map((name) => ({ name, settings: parseFile(join(environmentsDir, `${name}.json`), environmentSchema, problems) }));
+  const environments = selected.map((name) => ({ name, settings: parseFile(join(environmentsDir, `${name}.json`), environmentSchema, problems, display) }));
 
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   return { project: project!, environments: environments as EnvironmentConfig[] };
 }
 
-function parseFile<T extends z.ZodType>(path: string, schema: T, problems: string[]): z.infer<T> | undefined {
+function parseFile<T extends z.ZodType>(path: string, schema: T, problems: string[], display: (path: string) => string): z.infer<T> | undefined {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
@@ -63,14 +65,10 @@ function parseFile<T extends z.ZodType>(path: string, schema: T, problems: strin
 
 function describe(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.join(', ')}`;
-  if (issue.code === 'invalid_type') return `must be ${issue.expected === 'int' ? 'a whole number' : `a ${issue.expected}`}`;
+  if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input')) return `must be ${issue.expected === 'int' ? 'a whole number' : `a ${issue.expected}`}`;
   return issue.message;
 }
 
 function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
   return path.reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined), raw);
-}
-
-function display(path: string): string {
-  return relative(process.cwd(), path) || path;
 }

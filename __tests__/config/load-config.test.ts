@@ -1,0 +1,138 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from '@jest/globals';
+import { loadConfig } from '../../config/load-config.js';
+import { ConfigError } from '../../constructs/config-error.js';
+
+const project = { project: 'webapp', region: 'eu-west-1', stateBucketName: 'webapp-state' };
+const environment = { fleet: { instanceType: 't3.small', minCapacity: 2, maxCapacity: 4 } };
+
+/** Writes a config directory and returns its path. */
+function writeConfig(files: Record<string, unknown>): string {
+  const dir = join(mkdtempSync(join(tmpdir(), 'config-')), 'config');
+  mkdirSync(join(dir, 'environments'), { recursive: true });
+  for (const [path, content] of Object.entries(files)) {
+    writeFileSync(join(dir, path), typeof content === 'string' ? content : JSON.stringify(content));
+  }
+  return dir;
+}
+
+describe('loadConfig', () => {
+  test('reads the project and every environment, applying defaults', () => {
+    const config = loadConfig(writeConfig({ 'project.json': project, 'environments/dev.json': environment, 'environments/prod.json': { ...environment, production: true } }));
+    expect(config.project).toEqual(project);
+    expect(config.environments.map((env) => env.name)).toEqual(['dev', 'prod']);
+    expect(config.environments[0].settings).toEqual({
+      production: false,
+      network: { mode: 'new', vpcCidr: '10.0.0.0/16', availabilityZoneCount: 2, natGatewayPerAz: false },
+      fleet: {
+        instanceType: 't3.small',
+        minCapacity: 2,
+        maxCapacity: 4,
+        cpuTargetPercent: 50,
+        rootVolumeSizeGiB: 8,
+        healthCheckGracePeriodSeconds: 180,
+        instanceWarmupSeconds: 120,
+        spotPercentAboveBase: 0,
+      },
+      loadBalancer: { idleTimeoutSeconds: 60, accessLogRetentionDays: 90 },
+      artifacts: { noncurrentVersionExpirationDays: 30 },
+      alarms: {},
+      service: { shutdownTimeoutSeconds: 10 },
+    });
+  });
+
+  test('keeps only the environment ENV names', () => {
+    const config = loadConfig(writeConfig({ 'project.json': project, 'environments/dev.json': environment, 'environments/prod.json': environment }), 'prod');
+    expect(config.environments.map((env) => env.name)).toEqual(['prod']);
+  });
+
+  test('reads the repository configuration', () => {
+    const config = loadConfig(join(import.meta.dirname, '..', '..', 'config'));
+    expect(config.environments.map((env) => env.name)).toEqual(['dev', 'prod']);
+  });
+});
+
+const fleet = environment.fleet;
+const ENV = 'config/environments/dev.json';
+const PROJECT = 'config/project.json';
+
+describe('loadConfig refuses bad input, naming the file, the field, the value and the rule', () => {
+  test.each<[string, Record<string, unknown>, string]>([
+    ['min above max', { fleet: { ...fleet, minCapacity: 5, maxCapacity: 3 } }, `${ENV}: fleet.minCapacity = 5: must not exceed fleet.maxCapacity (3)`],
+    ['desired below min', { fleet: { ...fleet, desiredCapacity: 1 } }, `${ENV}: fleet.desiredCapacity = 1: must lie within fleet.minCapacity and fleet.maxCapacity [2, 4]`],
+    ['desired above max', { fleet: { ...fleet, desiredCapacity: 9 } }, `${ENV}: fleet.desiredCapacity = 9: must lie within fleet.minCapacity and fleet.maxCapacity [2, 4]`],
+    ['a zero CPU target', { fleet: { ...fleet, cpuTargetPercent: 0 } }, `${ENV}: fleet.cpuTargetPercent = 0: must be above 0 and at most 100`],
+    ['a CPU target above 100', { fleet: { ...fleet, cpuTargetPercent: 100.5 } }, `${ENV}: fleet.cpuTargetPercent = 100.5: must be above 0 and at most 100`],
+    ['one availability zone', { ...environment, network: { mode: 'new', availabilityZoneCount: 1 } }, `${ENV}: network.availabilityZoneCount = 1: must be 2 or 3 (the load balancer needs at least 2 availability zones)`],
+    [
+      'one subnet',
+      { ...environment, network: { mode: 'existing', vpcId: 'vpc-0123456789abcdef0', publicSubnetIds: ['subnet-00000001'], privateSubnetIds: ['subnet-00000002'] } },
+      `${ENV}: network.publicSubnetIds = ["subnet-00000001"]: must list at least 2 subnets, in different availability zones\n  ` +
+        `${ENV}: network.privateSubnetIds = ["subnet-00000002"]: must list at least 2 subnets, in different availability zones`,
+    ],
+    [
+      'unmatched subnet counts',
+      { ...environment, network: { mode: 'existing', vpcId: 'vpc-0123456789abcdef0', publicSubnetIds: ['subnet-00000001', 'subnet-00000002'], privateSubnetIds: ['subnet-00000003', 'subnet-00000004', 'subnet-00000005'] } },
+      `${ENV}: network.privateSubnetIds = ["subnet-00000003","subnet-00000004","subnet-00000005"]: must list as many subnets as publicSubnetIds (one public and one private subnet per availability zone)`,
+    ],
+    ['a malformed subnet id', { ...environment, network: { mode: 'existing', vpcId: 'vpc-0123456789abcdef0', publicSubnetIds: ['subnet-1', 'subnet-00000002'], privateSubnetIds: ['subnet-00000003', 'subnet-00000004'] } }, `${ENV}: network.publicSubnetIds.0 = "subnet-1": must be a subnet id such as subnet-0123456789abcdef0`],
+    ['an unknown network mode', { ...environment, network: { mode: 'shared' } }, `${ENV}: network.mode = "shared": must have mode "new" or "existing"`],
+    [
+      'an instance type whose architecture cannot be told',
+      { fleet: { ...fleet, instanceType: 'p5.48xlarge' } },
+      `${ENV}: fleet.instanceType = "p5.48xlarge": must be a general-purpose EC2 instance type whose architecture can be told, such as t3.small (x86_64) or t4g.small (arm64)`,
+    ],
+    ['a domain outside its hosted zone', { ...environment, dns: { hostedZoneName: 'example.com', domainName: 'www.example.org' } }, `${ENV}: dns.domainName = "www.example.org": must be the hosted zone name or a name inside it`],
+    ['a malformed domain', { ...environment, dns: { hostedZoneName: 'example.com', domainName: 'WWW.example.com' } }, `${ENV}: dns.domainName = "WWW.example.com": must be a lower-case DNS name such as app.example.com`],
+    ['a malformed CIDR', { ...environment, network: { mode: 'new', vpcCidr: '10.0.0.0/33' } }, `${ENV}: network.vpcCidr = "10.0.0.0/33": must be an IPv4 CIDR block such as 10.0.0.0/16 with a prefix of /16 to /24`],
+    ['a CIDR with host bits', { ...environment, network: { mode: 'new', vpcCidr: '10.0.0.1/16' } }, `${ENV}: network.vpcCidr = "10.0.0.1/16": must be an IPv4 CIDR block such as 10.0.0.0/16 with a prefix of /16 to /24`],
+    ['a malformed AMI id', { fleet: { ...fleet, amiId: 'ami-123' } }, `${ENV}: fleet.amiId = "ami-123": must be an AMI id such as ami-0123456789abcdef0`],
+    ['a zero idle timeout', { ...environment, loadBalancer: { idleTimeoutSeconds: 0 } }, `${ENV}: loadBalancer.idleTimeoutSeconds = 0: must be a positive number of seconds`],
+    ['a negative shutdown timeout', { ...environment, service: { shutdownTimeoutSeconds: -5 } }, `${ENV}: service.shutdownTimeoutSeconds = -5: must be a positive number of seconds`],
+    ['a fractional grace period', { fleet: { ...fleet, healthCheckGracePeriodSeconds: 1.5 } }, `${ENV}: fleet.healthCheckGracePeriodSeconds = 1.5: must be a whole number of seconds`],
+    ['a bad alarm email', { ...environment, alarms: { email: 'ops' } }, `${ENV}: alarms.email = "ops": must be an email address`],
+    ['a misspelt field', { ...environment, loadbalancer: {} }, `${ENV}: (file) = {"fleet":{"instanceType":"t3.small","minCapacity":2,"maxCapacity":4},"loadbalancer":{}}: unknown field(s) loadbalancer`],
+    ['a missing fleet', {}, `${ENV}: fleet = (missing): must be a object`],
+    ['a capacity given as text', { fleet: { ...fleet, maxCapacity: '4' } }, `${ENV}: fleet.maxCapacity = "4": must be a number`],
+  ])('%s', (_case, env, message) => {
+    const dir = writeConfig({ 'project.json': project, 'environments/dev.json': env });
+    expect(() => loadConfig(dir)).toThrow(new ConfigError(`invalid configuration:\n  ${message}`));
+  });
+
+  test.each<[string, Record<string, unknown>, string]>([
+    ['an invalid region', { ...project, region: 'eu-middle-1' }, `${PROJECT}: region = "eu-middle-1": must be an AWS region such as eu-west-1`],
+    ['a bad project name', { ...project, project: 'Web App' }, `${PROJECT}: project = "Web App": must be 2-20 characters: lower-case letters, digits and hyphens, starting with a letter`],
+    ['a bad state bucket name', { ...project, stateBucketName: 'State_Bucket' }, `${PROJECT}: stateBucketName = "State_Bucket": must be a valid S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)`],
+  ])('%s', (_case, projectFile, message) => {
+    const dir = writeConfig({ 'project.json': projectFile, 'environments/dev.json': environment });
+    expect(() => loadConfig(dir)).toThrow(new ConfigError(`invalid configuration:\n  ${message}`));
+  });
+
+  test('an unknown environment', () => {
+    const dir = writeConfig({ 'project.json': project, 'environments/dev.json': environment, 'environments/prod.json': environment });
+    expect(() => loadConfig(dir, 'staging')).toThrow(new ConfigError('invalid configuration:\n  ENV = "staging": unknown environment; expected one of dev, prod'));
+  });
+
+  test('a badly named environment file', () => {
+    const dir = writeConfig({ 'project.json': project, 'environments/Prod-EU.json': environment });
+    expect(() => loadConfig(dir)).toThrow(
+      new ConfigError('invalid configuration:\n  config/environments/Prod-EU.json: environment name "Prod-EU" must be 2-10 lower-case letters and digits, starting with a letter'),
+    );
+  });
+
+  test('a file that is not JSON', () => {
+    const dir = writeConfig({ 'project.json': project, 'environments/dev.json': '{ fleet: ' });
+    expect(() => loadConfig(dir)).toThrow(/^invalid configuration:\n {2}config\/environments\/dev\.json: .*JSON/);
+  });
+
+  test('every problem at once', () => {
+    const dir = writeConfig({ 'project.json': { ...project, region: 'nowhere' }, 'environments/dev.json': { fleet: { ...fleet, minCapacity: 9 } } });
+    expect(() => loadConfig(dir)).toThrow(
+      new ConfigError(
+        `invalid configuration:\n  ${PROJECT}: region = "nowhere": must be an AWS region such as eu-west-1\n  ${ENV}: fleet.minCapacity = 9: must not exceed fleet.maxCapacity (4)`,
+      ),
+    );
+  });
+});

@@ -1,0 +1,78 @@
+import { describe, expect, test } from '@jest/globals';
+import { ArtifactBucket } from '../../constructs/artifact-bucket.js';
+import { ConfigError } from '../../constructs/config-error.js';
+import { PrivateBucket, type PrivateBucketProps } from '../../constructs/private-bucket.js';
+import { dataOf, onlyResource, synthScope } from '../synth.js';
+
+describe('PrivateBucket', () => {
+  const out = synthScope((scope) => new PrivateBucket(scope, 'Bucket', { bucketName: 'my-bucket' }));
+
+  test('is versioned, SSE-S3 encrypted, public access blocked and without ACLs', () => {
+    expect(onlyResource(out, 'aws_s3_bucket')).toEqual({ bucket: 'my-bucket', force_destroy: false });
+    expect(onlyResource(out, 'aws_s3_bucket_versioning').versioning_configuration).toEqual({ status: 'Enabled' });
+    expect(onlyResource(out, 'aws_s3_bucket_server_side_encryption_configuration').rule).toEqual([
+      { apply_server_side_encryption_by_default: { sse_algorithm: 'AES256' }, bucket_key_enabled: false },
+    ]);
+    expect(onlyResource(out, 'aws_s3_bucket_public_access_block')).toMatchObject({
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
+    expect(onlyResource(out, 'aws_s3_bucket_ownership_controls').rule).toEqual({ object_ownership: 'BucketOwnerEnforced' });
+  });
+
+  test('denies every request that does not use TLS', () => {
+    const [document] = Object.values(dataOf(out, 'aws_iam_policy_document'));
+    expect(document.statement).toEqual([
+      {
+        sid: 'DenyInsecureTransport',
+        effect: 'Deny',
+        principals: [{ type: '*', identifiers: ['*'] }],
+        actions: ['s3:*'],
+        resources: [expect.stringMatching(/^\$\{aws_s3_bucket\.\w+\.arn\}$/), expect.stringMatching(/^\$\{aws_s3_bucket\.\w+\.arn\}\/\*$/)],
+        condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
+      },
+    ]);
+    expect(onlyResource(out, 'aws_s3_bucket_policy').depends_on).toEqual([expect.stringMatching(/^aws_s3_bucket_public_access_block\./)]);
+  });
+
+  test('expires old versions and aborts incomplete uploads', () => {
+    expect(onlyResource(out, 'aws_s3_bucket_lifecycle_configuration').rule).toEqual([
+      {
+        id: 'expire-old-versions-and-uploads',
+        status: 'Enabled',
+        filter: [{ prefix: '' }],
+        noncurrent_version_expiration: [{ noncurrent_days: 30 }],
+        abort_incomplete_multipart_upload: [{ days_after_initiation: 7 }],
+        expiration: [{ expired_object_delete_marker: true }],
+      },
+    ]);
+  });
+
+  test('uses the KMS key when given one, and can refuse destroy', () => {
+    const kms = synthScope((scope) => new PrivateBucket(scope, 'Bucket', { bucketName: 'b-1', kmsKeyArn: 'arn:aws:kms:eu-west-1:111111111111:key/k', preventDestroy: true }));
+    expect(onlyResource(kms, 'aws_s3_bucket_server_side_encryption_configuration').rule[0]).toEqual({
+      apply_server_side_encryption_by_default: { sse_algorithm: 'aws:kms', kms_master_key_id: 'arn:aws:kms:eu-west-1:111111111111:key/k' },
+      bucket_key_enabled: true,
+    });
+    expect(onlyResource(kms, 'aws_s3_bucket').lifecycle).toEqual({ prevent_destroy: true });
+  });
+
+  test.each<[string, PrivateBucketProps, string]>([
+    ['neither name nor prefix', {}, 'give exactly one of bucketName and bucketPrefix'],
+    ['both name and prefix', { bucketName: 'a-b', bucketPrefix: 'a-' }, 'give exactly one of bucketName and bucketPrefix'],
+    ['zero noncurrent days', { bucketName: 'a-b', noncurrentVersionExpirationDays: 0 }, 'noncurrentVersionExpirationDays (0) must be a positive whole number of days'],
+    ['fractional expiry', { bucketName: 'a-b', expirationDays: 1.5 }, 'expirationDays (1.5) must be a positive whole number of days'],
+  ])('refuses %s', (_case, props, message) => {
+    expect(() => synthScope((scope) => new PrivateBucket(scope, 'Bucket', props))).toThrow(new ConfigError(message));
+  });
+});
+
+describe('ArtifactBucket', () => {
+  test('is a private bucket with a generated name that destroy may empty', () => {
+    const out = synthScope((scope) => new ArtifactBucket(scope, 'Artifacts', { bucketPrefix: 'webapp-dev-artifacts-' }));
+    expect(onlyResource(out, 'aws_s3_bucket')).toEqual({ bucket_prefix: 'webapp-dev-artifacts-', force_destroy: true });
+    expect(onlyResource(out, 'aws_s3_bucket_versioning').versioning_configuration.status).toBe('Enabled');
+  });
+});

@@ -1,0 +1,167 @@
+import { describe, expect, test } from '@jest/globals';
+import { ConfigError } from '../../constructs/config-error.js';
+import { WebServerFleet, type WebServerFleetProps } from '../../constructs/web-server-fleet.js';
+import { dataOf, onlyResource, resourcesOf, synthScope } from '../synth.js';
+
+const base: WebServerFleetProps = {
+  name: 'webapp-dev',
+  vpcId: 'vpc-1',
+  privateSubnetIds: ['subnet-3', 'subnet-4'],
+  loadBalancer: { securityGroupId: 'sg-alb', targetGroupArn: 'arn:tg', targetPort: 80, loadBalancerArnSuffix: 'app/lb/1', targetGroupArnSuffix: 'targetgroup/tg/2' },
+  instanceType: 't3.small',
+  minCapacity: 2,
+  maxCapacity: 4,
+  artifactBucketArn: 'arn:aws:s3:::artifacts',
+  userData: '#cloud-config\n',
+};
+const synth = (props: Partial<WebServerFleetProps> = {}) => synthScope((scope) => new WebServerFleet(scope, 'Fleet', { ...base, ...props }));
+
+describe('WebServerFleet launch template', () => {
+  const template = onlyResource(synth(), 'aws_launch_template');
+
+  test('requires IMDSv2 with a hop limit of 1', () => {
+    expect(template.metadata_options).toEqual({ http_endpoint: 'enabled', http_tokens: 'required', http_put_response_hop_limit: 1, instance_metadata_tags: 'disabled' });
+  });
+
+  test('encrypts a gp3 root volume', () => {
+    expect(template.block_device_mappings).toEqual([
+      { device_name: expect.stringMatching(/^\$\{data\.aws_ami\.\w+\.root_device_name\}$/), ebs: { volume_size: 8, volume_type: 'gp3', encrypted: 'true', delete_on_termination: 'true' } },
+    ]);
+  });
+
+  test('has no public address, detailed monitoring, gzipped user data and tagged instances and volumes', () => {
+    expect(template.network_interfaces).toEqual([{ associate_public_ip_address: 'false', delete_on_termination: 'true', security_groups: [expect.stringMatching(/aws_security_group/)] }]);
+    expect(template.monitoring).toEqual({ enabled: true });
+    expect(template.user_data).toMatch(/^\$\{base64gzip\(local\.\w+\)\}$/);
+    expect(template.tag_specifications.map((spec: { resource_type: string }) => spec.resource_type)).toEqual(['instance', 'volume']);
+    expect(template.key_name).toBeUndefined();
+  });
+
+  test('finds the newest official Debian 13 image for the architecture at plan time', () => {
+    const [image] = Object.values(dataOf(synth(), 'aws_ami'));
+    expect(image).toEqual({
+      most_recent: true,
+      owners: ['136693071363'],
+      filter: [
+        { name: 'name', values: ['debian-13-amd64-*'] },
+        { name: 'architecture', values: ['x86_64'] },
+        { name: 'root-device-type', values: ['ebs'] },
+      ],
+    });
+    const [graviton] = Object.values(dataOf(synth({ instanceType: 'm7g.large' }), 'aws_ami'));
+    expect(graviton.filter.slice(0, 2)).toEqual([{ name: 'name', values: ['debian-13-arm64-*'] }, { name: 'architecture', values: ['arm64'] }]);
+    expect(template.image_id).toMatch(/^\$\{data\.aws_ami\.\w+\.id\}$/);
+  });
+
+  test('takes an explicit AMI, still checked for the architecture', () => {
+    const [image] = Object.values(dataOf(synth({ amiId: 'ami-0123456789abcdef0' }), 'aws_ami'));
+    expect(image.owners).toBeUndefined();
+    expect(image.filter[0]).toEqual({ name: 'image-id', values: ['ami-0123456789abcdef0'] });
+    expect(image.filter[1]).toEqual({ name: 'architecture', values: ['x86_64'] });
+  });
+});
+
+describe('WebServerFleet auto scaling group', () => {
+  const group = onlyResource(synth({ desiredCapacity: 3 }), 'aws_autoscaling_group');
+
+  test('runs in the private subnets behind the target group with ELB health checks', () => {
+    expect(group).toMatchObject({
+      vpc_zone_identifier: ['subnet-3', 'subnet-4'],
+      min_size: 2,
+      max_size: 4,
+      desired_capacity: 3,
+      health_check_type: 'ELB',
+      health_check_grace_period: 180,
+      default_instance_warmup: 120,
+      target_group_arns: ['arn:tg'],
+      capacity_rebalance: true,
+      lifecycle: { ignore_changes: ['desired_capacity'] },
+    });
+  });
+
+  test('pins the launch template to its latest version number, not $Latest', () => {
+    expect(group.launch_template).toEqual({
+      id: expect.stringMatching(/^\$\{aws_launch_template\.\w+\.id\}$/),
+      version: expect.stringMatching(/^\$\{aws_launch_template\.\w+\.latest_version\}$/),
+    });
+  });
+
+  test('refreshes instances rolling, launch before terminate, with auto rollback', () => {
+    expect(group.instance_refresh).toEqual({
+      strategy: 'Rolling',
+      preferences: { min_healthy_percentage: 90, max_healthy_percentage: 200, auto_rollback: true, skip_matching: true, instance_warmup: '120' },
+    });
+  });
+
+  test('can run Spot above an on-demand base', () => {
+    const spot = onlyResource(synth({ spotPercentAboveBase: 70 }), 'aws_autoscaling_group');
+    expect(spot.launch_template).toBeUndefined();
+    expect(spot.mixed_instances_policy.instances_distribution).toEqual({
+      on_demand_base_capacity: 2,
+      on_demand_percentage_above_base_capacity: 30,
+      spot_allocation_strategy: 'price-capacity-optimized',
+    });
+  });
+});
+
+describe('WebServerFleet scaling', () => {
+  test('tracks average CPU at 50% by default', () => {
+    expect(onlyResource(synth(), 'aws_autoscaling_policy')).toMatchObject({
+      policy_type: 'TargetTrackingScaling',
+      target_tracking_configuration: { predefined_metric_specification: { predefined_metric_type: 'ASGAverageCPUUtilization' }, target_value: 50 },
+    });
+  });
+
+  test('optionally tracks requests per target too', () => {
+    const policies = Object.values(resourcesOf(synth({ requestsPerTarget: 800, cpuTargetPercent: 60 }), 'aws_autoscaling_policy'));
+    expect(policies.map((policy) => policy.target_tracking_configuration)).toEqual([
+      { predefined_metric_specification: { predefined_metric_type: 'ASGAverageCPUUtilization' }, target_value: 60 },
+      { predefined_metric_specification: { predefined_metric_type: 'ALBRequestCountPerTarget', resource_label: 'app/lb/1/targetgroup/tg/2' }, target_value: 800 },
+    ]);
+  });
+});
+
+describe('WebServerFleet network and IAM', () => {
+  const out = synth();
+
+  test('lets the load balancer in on the fleet port only, and the load balancer out to the fleet only', () => {
+    const ingress = Object.values(resourcesOf(out, 'aws_vpc_security_group_ingress_rule'));
+    expect(ingress).toEqual([expect.objectContaining({ from_port: 80, to_port: 80, ip_protocol: 'tcp', referenced_security_group_id: 'sg-alb' })]);
+    const egress = Object.values(resourcesOf(out, 'aws_vpc_security_group_egress_rule'));
+    expect(egress.find((rule) => rule.security_group_id === 'sg-alb')).toMatchObject({ from_port: 80, to_port: 80, referenced_security_group_id: expect.stringMatching(/aws_security_group/) });
+    expect(egress.filter((rule) => rule.cidr_ipv4 === '0.0.0.0/0').map((rule) => rule.from_port).sort()).toEqual([443, 80]);
+  });
+
+  test('lets instances read only the release objects, and use Session Manager', () => {
+    const documents = dataOf(out, 'aws_iam_policy_document');
+    const releaseRead = Object.entries(documents).find(([name]) => name.includes('ReleaseRead'))![1];
+    expect(releaseRead.statement).toEqual([{ sid: 'ReadReleases', effect: 'Allow', actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: ['arn:aws:s3:::artifacts/releases/*'] }]);
+    expect(Object.values(dataOf(out, 'aws_iam_policy'))).toEqual([{ name: 'AmazonSSMManagedInstanceCore' }]);
+    const assume = Object.entries(documents).find(([name]) => name.includes('AssumeRole'))![1];
+    expect(assume.statement[0].principals).toEqual([{ type: 'Service', identifiers: ['ec2.amazonaws.com'] }]);
+  });
+
+  test('adds kms:Decrypt on the artifact key when there is one', () => {
+    const documents = dataOf(synth({ artifactKmsKeyArn: 'arn:aws:kms:eu-west-1:111111111111:key/k' }), 'aws_iam_policy_document');
+    const releaseRead = Object.entries(documents).find(([name]) => name.includes('ReleaseRead'))![1];
+    expect(releaseRead.statement[1]).toEqual({ sid: 'DecryptReleases', effect: 'Allow', actions: ['kms:Decrypt'], resources: ['arn:aws:kms:eu-west-1:111111111111:key/k'] });
+  });
+});
+
+describe('WebServerFleet validation', () => {
+  test.each<[string, Partial<WebServerFleetProps>, string]>([
+    ['min above max', { minCapacity: 5, maxCapacity: 3 }, 'minCapacity (5) must not exceed maxCapacity (3)'],
+    ['desired below min', { desiredCapacity: 1 }, 'desiredCapacity (1) must lie within [minCapacity, maxCapacity] = [2, 4]'],
+    ['desired above max', { desiredCapacity: 5 }, 'desiredCapacity (5) must lie within [minCapacity, maxCapacity] = [2, 4]'],
+    ['negative min', { minCapacity: -1 }, 'minCapacity (-1) must not be negative'],
+    ['a zero CPU target', { cpuTargetPercent: 0 }, 'cpuTargetPercent (0) must be above 0 and at most 100'],
+    ['a CPU target above 100', { cpuTargetPercent: 101 }, 'cpuTargetPercent (101) must be above 0 and at most 100'],
+    ['a GPU instance type', { instanceType: 'g5.xlarge' }, 'instanceType ("g5.xlarge") must be a general-purpose type whose architecture can be told, such as t3.small or t4g.small'],
+    ['a malformed AMI id', { amiId: 'ami-xyz' }, 'amiId ("ami-xyz") must look like ami-0123456789abcdef0'],
+    ['one subnet', { privateSubnetIds: ['subnet-3'] }, 'privateSubnetIds lists 1 subnet(s); spread the fleet over at least 2 availability zones'],
+    ['a zero grace period', { healthCheckGracePeriodSeconds: 0 }, 'healthCheckGracePeriodSeconds (0) must be a positive number of seconds'],
+    ['a negative warmup', { instanceWarmupSeconds: -5 }, 'instanceWarmupSeconds (-5) must be a positive number of seconds'],
+  ])('refuses %s', (_case, props, message) => {
+    expect(() => synth(props)).toThrow(new ConfigError(message));
+  });
+});

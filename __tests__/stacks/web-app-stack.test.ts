@@ -1,0 +1,73 @@
+import { dirname, join } from 'node:path';
+import { describe, expect, test } from '@jest/globals';
+import { Testing } from 'cdktf';
+import { type EnvironmentConfig, loadConfig } from '../../config/load-config.js';
+import { WebAppStack } from '../../stacks/web-app-stack.js';
+import { fixtureRelease, type Json, onlyResource, resourcesOf } from '../synth.js';
+
+const repositoryRoot = join(import.meta.dirname, '..', '..');
+const config = loadConfig(join(repositoryRoot, 'config'));
+const release = fixtureRelease();
+
+function synthEnvironment(environment: EnvironmentConfig): Json {
+  const app = Testing.app();
+  const stack = new WebAppStack(app, `webapp-${environment.name}`, { project: config.project, environment, release });
+  return JSON.parse(Testing.synth(stack));
+}
+const [dev, prod] = config.environments.map(synthEnvironment);
+
+describe('WebAppStack', () => {
+  test('keeps state in the S3 backend with a key per environment and S3 lock files', () => {
+    expect(dev.terraform.backend).toEqual({
+      s3: { bucket: 'webapp-terraform-state-example', key: 'webapp/dev/terraform.tfstate', region: 'eu-west-1', encrypt: true, use_lockfile: true },
+    });
+    expect(prod.terraform.backend.s3.key).toBe('webapp/prod/terraform.tfstate');
+    expect(dev.terraform.backend.s3.dynamodb_table).toBeUndefined();
+  });
+
+  test('tags everything with project, environment and tool', () => {
+    expect(dev.provider.aws).toEqual([{ region: 'eu-west-1', default_tags: [{ tags: { Project: 'webapp', Environment: 'dev', ManagedBy: 'cdktf' } }] }]);
+  });
+
+  test('outputs the URL, load balancer, group, bucket and release', () => {
+    expect(Object.keys(dev.output).sort()).toEqual(['artifact_bucket', 'auto_scaling_group_name', 'load_balancer_dns_name', 'release_id', 'release_key', 'url']);
+    expect(dev.output.release_id.value).toBe('0123456789abcdef');
+    expect(dev.output.url.value).toMatch(/^http:\/\/\$\{aws_lb\.\w+\.dns_name\}$/);
+    expect(prod.output.url.value).toBe('https://www.example.com');
+  });
+
+  test('protects production: deletion protection, access logs, HTTPS; development has none of them', () => {
+    expect(onlyResource(dev, 'aws_lb')).toMatchObject({ enable_deletion_protection: false });
+    expect(onlyResource(dev, 'aws_lb').access_logs).toBeUndefined();
+    expect(Object.values(resourcesOf(dev, 'aws_lb_listener')).map((listener) => listener.protocol)).toEqual(['HTTP']);
+    expect(onlyResource(prod, 'aws_lb')).toMatchObject({ enable_deletion_protection: true, ip_address_type: 'dualstack', access_logs: { enabled: true } });
+    expect(Object.values(resourcesOf(prod, 'aws_lb_listener')).map((listener) => listener.protocol).sort()).toEqual(['HTTP', 'HTTPS']);
+  });
+
+  test('drains targets for as long as the service may take to shut down', () => {
+    expect(onlyResource(dev, 'aws_lb_target_group').deregistration_delay).toBe('10');
+  });
+
+  test('hands the release to the instances: bucket, key, version and checksum in the user data', () => {
+    const [userData] = Object.values(dev.locals) as string[];
+    const object = onlyResource(dev, 'aws_s3_object');
+    expect(userData).toContain(`RELEASE_KEY=${object.key}`);
+    expect(userData).toContain(`RELEASE_SHA256=${object.metadata.sha256}`);
+    expect(userData).toMatch(/RELEASE_VERSION_ID=\$\{aws_s3_object\.\w+\.version_id\}/);
+    expect(userData).toMatch(/RELEASE_BUCKET=\$\{aws_s3_bucket\.\w+\.bucket\}/);
+  });
+
+  test('keeps absolute paths and timestamps out of the synthesized JSON', () => {
+    const text = JSON.stringify([dev, prod]);
+    expect(text).not.toContain(dirname(release.archivePath));
+    expect(text).not.toContain(repositoryRoot);
+    expect(text).not.toMatch(/20\d\d-\d\d-\d\dT/);
+  });
+
+  test.each([
+    ['dev', () => dev],
+    ['prod', () => prod],
+  ])('matches the %s snapshot', (_name, synthesized) => {
+    expect(synthesized()).toMatchSnapshot();
+  });
+});
