@@ -70,27 +70,25 @@ export class LoadBalancer extends Construct {
       lifecycle: { createBeforeDestroy: true },
     });
     // Rules as their own resources: the fleet's construct adds the matching egress rule.
-    for (const [ruleId, port] of [['HttpIn', 80], ['HttpsIn', 443]] as const) {
+    type Source = { cidrIpv4: string } | { cidrIpv6: string };
+    const ipv4: Array<[string, number, Source]> = [
+      ['HttpIn', 80, { cidrIpv4: '0.0.0.0/0' }],
+      ['HttpsIn', 443, { cidrIpv4: '0.0.0.0/0' }],
+    ];
+    const ipv6: Array<[string, number, Source]> = [
+      ['HttpInIpv6', 80, { cidrIpv6: '::/0' }],
+      ['HttpsInIpv6', 443, { cidrIpv6: '::/0' }],
+    ];
+    const anywhere = this.dualStack ? [...ipv4, ...ipv6] : ipv4;
+    for (const [ruleId, port, source] of anywhere) {
       new VpcSecurityGroupIngressRule(this, ruleId, {
         securityGroupId: securityGroup.id,
-        description: `Port ${port} from anywhere (IPv4)`,
+        description: `Port ${port} from anywhere (${'cidrIpv4' in source ? 'IPv4' : 'IPv6'})`,
         ipProtocol: 'tcp',
         fromPort: port,
         toPort: port,
-        cidrIpv4: '0.0.0.0/0',
+        ...source,
       });
-    }
-    if (this.dualStack) {
-      for (const [ruleId, port] of [['HttpInIpv6', 80], ['HttpsInIpv6', 443]] as const) {
-        new VpcSecurityGroupIngressRule(this, ruleId, {
-          securityGroupId: securityGroup.id,
-          description: `Port ${port} from anywhere (IPv6)`,
-          ipProtocol: 'tcp',
-          fromPort: port,
-          toPort: port,
-          cidrIpv6: '::/0',
-        });
-      }
     }
 
     const logs = props.accessLogs ? this.accessLogBucket(props.name, props.accessLogRetentionDays ?? 90) : undefined;
