@@ -9,6 +9,10 @@ export const STATIC_URL_PREFIX = '/static';
 
 /** Port the NestJS service listens on, behind Apache on the same instance. */
 export const SERVICE_PORT = 3000;
+/** Ports of the service's workers on an instance: Apache balances over them, so one restarts while the other serves. */
+export const SERVICE_WORKER_PORTS: readonly number[] = [3000, 3001];
+/** Memory limit of each worker (systemd MemoryMax). */
+export const WORKER_MEMORY_MAX_MEGABYTES = 512;
 /** Port Apache listens on; the load balancer's target group sends traffic here. */
 export const APACHE_PORT = 80;
 

@@ -152,7 +152,7 @@ export class WebServerFleet extends Construct {
     });
 
     // A local holds the text, since it carries Terraform references and quotes that a function argument may not.
-    const userData = new TerraformLocal(this, 'UserData', props.userData);
+    const userData = new TerraformLocal(this, 'UserData', escapeTerraformTemplate(props.userData));
     const launchTemplate = new LaunchTemplate(this, 'LaunchTemplate', {
       namePrefix: `${props.name}-web-`,
       description: 'Debian 13, Apache in front of the NestJS service',
@@ -257,6 +257,15 @@ export class WebServerFleet extends Construct {
     this.roleName = role.name;
     this.releaseReadPolicyJson = releaseRead.json;
   }
+}
+
+/**
+ * Terraform reads `${` and `%{` in a string as template syntax; the user data's own (Apache's
+ * `${APACHE_LOG_DIR}`, shell variables) are doubled so they reach the instance as written.
+ * cdktf's references (`${TfToken[...]}`) are left for cdktf to resolve.
+ */
+export function escapeTerraformTemplate(text: string): string {
+  return text.replace(/\$\{(?!TfToken\[)/g, () => '$${').replace(/%\{/g, () => '%%{');
 }
 
 function validate(props: WebServerFleetProps): 'x86_64' | 'arm64' {

@@ -1,3 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { stringify } from 'yaml';
+import { HEALTH_PATH, SERVICE_KEEP_ALIVE_TIMEOUT_MS } from '../constants.js';
+
 /** Everything an instance needs to know at boot; rendered into cloud-init user data. */
 export interface UserDataInput {
   readonly region: string;
@@ -8,38 +12,116 @@ export interface UserDataInput {
   readonly releaseId: string;
   /** sha256 (hex) the downloaded archive must have. */
   readonly archiveSha256: string;
-  readonly servicePort: number;
+  /** Ports of the service's workers; Apache balances over them, so one can restart while the others serve. */
+  readonly servicePorts: readonly number[];
   readonly apachePort: number;
+  /** The load balancer's idle timeout; Apache keeps client connections a little longer. */
   readonly loadBalancerIdleTimeoutSeconds: number;
+  /** The service's graceful shutdown bound; systemd waits a little longer before killing. */
   readonly shutdownTimeoutSeconds: number;
+  /** Addresses of the load balancer (the VPC range): the only source of X-Forwarded-For that Apache believes. */
+  readonly trustedProxyCidr: string;
+  /** Memory limit of each worker. */
+  readonly workerMemoryMaxMegabytes: number;
+}
+
+/** Where the release lives on an instance: releases/<id>/ and the `current` symlink. */
+export const WEBAPP_ROOT = '/opt/webapp';
+/** Apache keeps pooled backend connections for less than Node's keep-alive timeout. */
+export const BACKEND_CONNECTION_TTL_SECONDS = SERVICE_KEEP_ALIVE_TIMEOUT_MS / 1000 - 15;
+/** Apache modules the site uses. */
+export const APACHE_MODULES = ['proxy', 'proxy_http', 'proxy_balancer', 'lbmethod_bybusyness', 'slotmem_shm', 'headers', 'remoteip', 'reqtimeout', 'alias'];
+/** Debian 13 packages; Node 20 from Debian, no npm install at boot. */
+export const PACKAGES = ['apache2', 'nodejs', 'awscli', 'python3'];
+
+const file = (name: string) => readFileSync(new URL(`./files/${name}`, import.meta.url), 'utf8');
+
+/** The files that land on an instance, by absolute path, with their modes. */
+export function renderProvisioningFiles(input: UserDataInput): Array<{ path: string; content: string; permissions: string }> {
+  const ports = input.servicePorts.join(' ');
+  const env = (values: Record<string, string | number>) =>
+    `${Object.entries(values)
+      .map(([key, value]) => `${key}=${value}`)
+      .join('\n')}\n`;
+  const backend = [
+    '# Rendered from the launch template settings; the site (sites-available/webapp.conf) uses these.',
+    `Define WEBAPP_ROOT ${WEBAPP_ROOT}`,
+    `Define WEBAPP_APACHE_PORT ${input.apachePort}`,
+    `Define WEBAPP_KEEPALIVE_TIMEOUT ${input.loadBalancerIdleTimeoutSeconds + 5}`,
+    `Define WEBAPP_TRUSTED_PROXY_CIDR ${input.trustedProxyCidr}`,
+    'Define WEBAPP_LOG_DIR ${APACHE_LOG_DIR}',
+    '',
+    `# One member per worker. ttl ${BACKEND_CONNECTION_TTL_SECONDS} s < Node's keep-alive ${SERVICE_KEEP_ALIVE_TIMEOUT_MS / 1000} s; retry=0 so a restarted`,
+    '# worker takes traffic at once; a refused connection fails over to the other member.',
+    '<Proxy "balancer://webapp">',
+    ...input.servicePorts.map((port) => `    BalancerMember "http://127.0.0.1:${port}" ttl=${BACKEND_CONNECTION_TTL_SECONDS} retry=0 connectiontimeout=2 timeout=30`),
+    '    ProxySet lbmethod=bybusyness',
+    '</Proxy>',
+    '',
+  ].join('\n');
+
+  return [
+    {
+      path: '/etc/webapp/release.env',
+      permissions: '0644',
+      content: env({
+        AWS_REGION: input.region,
+        RELEASE_BUCKET: input.bucketName,
+        RELEASE_KEY: input.objectKey,
+        RELEASE_VERSION_ID: input.objectVersionId,
+        RELEASE_ID: input.releaseId,
+        RELEASE_SHA256: input.archiveSha256,
+        SERVICE_PORTS: `"${ports}"`,
+        APACHE_PORT: input.apachePort,
+        HEALTH_PATH,
+        WEBAPP_ROOT,
+      }),
+    },
+    {
+      path: '/etc/webapp/service.env',
+      permissions: '0644',
+      content: env({
+        HOST: '127.0.0.1',
+        RELEASE_DIR: `${WEBAPP_ROOT}/current`,
+        SHUTDOWN_TIMEOUT_MS: input.shutdownTimeoutSeconds * 1000,
+        KEEP_ALIVE_TIMEOUT_MS: SERVICE_KEEP_ALIVE_TIMEOUT_MS,
+        LOG_LEVEL: 'log',
+      }),
+    },
+    // Apache listens only where the load balancer sends traffic (Debian's default is port 80).
+    { path: '/etc/apache2/ports.conf', permissions: '0644', content: `Listen ${input.apachePort}\n` },
+    { path: '/etc/apache2/conf-available/webapp-backend.conf', permissions: '0644', content: backend },
+    { path: '/etc/apache2/sites-available/webapp.conf', permissions: '0644', content: file('webapp-site.conf') },
+    { path: '/etc/systemd/system/webapp@.service', permissions: '0644', content: file('webapp@.service') },
+    {
+      path: '/etc/systemd/system/webapp@.service.d/limits.conf',
+      permissions: '0644',
+      content: `[Service]\nTimeoutStopSec=${input.shutdownTimeoutSeconds + 5}\nMemoryMax=${input.workerMemoryMaxMegabytes}M\n`,
+    },
+    { path: '/usr/local/sbin/webapp-install-release', permissions: '0755', content: file('install-release.sh') },
+  ];
 }
 
 /**
- * Cloud-config for Debian 13. For now: packages, the release settings and a checked download;
- * the Apache site, the systemd unit and the install script arrive with the provisioning issue (#4).
+ * Cloud-config for Debian 13: packages from the archive, the files above (written after the
+ * packages, so Debian's postinst scripts cannot overwrite them), Apache set up, the release installed.
  */
 export function renderUserData(input: UserDataInput): string {
-  const settings = [
-    `AWS_REGION=${input.region}`,
-    `RELEASE_BUCKET=${input.bucketName}`,
-    `RELEASE_KEY=${input.objectKey}`,
-    `RELEASE_VERSION_ID=${input.objectVersionId}`,
-    `RELEASE_ID=${input.releaseId}`,
-    `RELEASE_SHA256=${input.archiveSha256}`,
-    `SERVICE_PORT=${input.servicePort}`,
-    `APACHE_PORT=${input.apachePort}`,
-    `LB_IDLE_TIMEOUT_SECONDS=${input.loadBalancerIdleTimeoutSeconds}`,
-    `SHUTDOWN_TIMEOUT_SECONDS=${input.shutdownTimeoutSeconds}`,
-  ];
-  return `#cloud-config
-package_update: true
-packages: [apache2, nodejs, awscli, unzip]
-write_files:
-  - path: /etc/webapp/release.env
-    permissions: '0644'
-    content: |
-${settings.map((line) => `      ${line}`).join('\n')}
-runcmd:
-  - [sh, -ec, '. /etc/webapp/release.env; aws s3api get-object --region "$AWS_REGION" --bucket "$RELEASE_BUCKET" --key "$RELEASE_KEY" --version-id "$RELEASE_VERSION_ID" /tmp/release.zip; echo "$RELEASE_SHA256  /tmp/release.zip" | sha256sum -c -']
-`;
+  const units = input.servicePorts.map((port) => `webapp@${port}.service`);
+  const document = {
+    package_update: true,
+    packages: PACKAGES,
+    write_files: renderProvisioningFiles(input).map((entry) => ({ ...entry, owner: 'root:root', defer: true })),
+    runcmd: [
+      ['a2dissite', '000-default'],
+      ['a2enmod', '-q', ...APACHE_MODULES],
+      ['a2enconf', '-q', 'webapp-backend'],
+      ['a2ensite', '-q', 'webapp'],
+      ['systemctl', 'daemon-reload'],
+      ['systemctl', 'enable', ...units],
+      ['systemctl', 'restart', 'apache2.service'],
+      ['/usr/local/sbin/webapp-install-release'],
+    ],
+  };
+  return `#cloud-config\n${stringify(document, { lineWidth: 0, blockQuote: 'literal' })}`;
 }

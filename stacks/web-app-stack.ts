@@ -3,7 +3,7 @@ import { S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load-config.js';
 import type { ProjectSettings } from '../config/schema.js';
-import { APACHE_PORT, SERVICE_PORT, TAG_KEYS } from '../constants.js';
+import { APACHE_PORT, SERVICE_WORKER_PORTS, TAG_KEYS, WORKER_MEMORY_MAX_MEGABYTES } from '../constants.js';
 import { Alarms, ArtifactBucket, DnsAlias, LoadBalancer, Network, ServiceRelease, WebServerFleet } from '../constructs/index.js';
 import { renderUserData } from '../provisioning/render-user-data.js';
 
@@ -83,10 +83,12 @@ export class WebAppStack extends TerraformStack {
         objectVersionId: release.objectVersionId,
         releaseId: release.releaseId,
         archiveSha256: release.archiveSha256,
-        servicePort: SERVICE_PORT,
+        servicePorts: SERVICE_WORKER_PORTS,
         apachePort: APACHE_PORT,
         loadBalancerIdleTimeoutSeconds: settings.loadBalancer.idleTimeoutSeconds,
         shutdownTimeoutSeconds: settings.service.shutdownTimeoutSeconds,
+        trustedProxyCidr: network.vpcCidrBlock,
+        workerMemoryMaxMegabytes: WORKER_MEMORY_MAX_MEGABYTES,
       }),
       tags,
     });

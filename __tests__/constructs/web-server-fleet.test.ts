@@ -165,3 +165,14 @@ describe('WebServerFleet validation', () => {
     expect(() => synth(props)).toThrow(new ConfigError(message));
   });
 });
+
+describe('WebServerFleet user data', () => {
+  test("doubles the user data's own template markers so Terraform passes them through, and keeps references", () => {
+    const out = synthScope((scope) => {
+      const other = new WebServerFleet(scope, 'Other', { ...base, name: 'other' });
+      new WebServerFleet(scope, 'Fleet', { ...base, userData: `Define LOG \${APACHE_LOG_DIR}\nLogFormat "%{Referer}i"\nROLE=${other.roleName}\n` });
+    });
+    const local = Object.entries(out.locals).find(([name]) => name.startsWith('Fleet_'))![1];
+    expect(local).toBe('Define LOG $${APACHE_LOG_DIR}\nLogFormat "%%{Referer}i"\nROLE=${aws_iam_role.Other_Role_EC60A981.name}\n');
+  });
+});

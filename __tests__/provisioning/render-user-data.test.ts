@@ -1,0 +1,111 @@
+import { gzipSync } from 'node:zlib';
+import { describe, expect, test } from '@jest/globals';
+import { parse } from 'yaml';
+import { BACKEND_CONNECTION_TTL_SECONDS, renderProvisioningFiles, renderUserData, type UserDataInput } from '../../provisioning/render-user-data.js';
+import { SERVICE_KEEP_ALIVE_TIMEOUT_MS } from '../../constants.js';
+
+export const SAMPLE_INPUT: UserDataInput = {
+  region: 'eu-west-1',
+  bucketName: 'webapp-dev-artifacts-123',
+  objectKey: `releases/${'a'.repeat(64)}.zip`,
+  objectVersionId: 'v1',
+  releaseId: '0123456789abcdef',
+  archiveSha256: 'a'.repeat(64),
+  servicePorts: [3000, 3001],
+  apachePort: 80,
+  loadBalancerIdleTimeoutSeconds: 60,
+  shutdownTimeoutSeconds: 10,
+  trustedProxyCidr: '10.10.0.0/16',
+  workerMemoryMaxMegabytes: 512,
+};
+
+const userData = renderUserData(SAMPLE_INPUT);
+const document = parse(userData);
+const fileAt = (path: string) => renderProvisioningFiles(SAMPLE_INPUT).find((entry) => entry.path === path)!.content;
+
+describe('renderUserData', () => {
+  test('is cloud-config that installs Apache, Node.js and the AWS CLI from Debian, and no npm', () => {
+    expect(userData.startsWith('#cloud-config\n')).toBe(true);
+    expect(document.package_update).toBe(true);
+    expect(document.packages).toEqual(['apache2', 'nodejs', 'awscli', 'python3']);
+    expect(userData).not.toMatch(/npm (install|ci)/);
+  });
+
+  test('writes every file after the packages are installed', () => {
+    expect(document.write_files.map((entry: { path: string }) => entry.path)).toEqual([
+      '/etc/webapp/release.env',
+      '/etc/webapp/service.env',
+      '/etc/apache2/ports.conf',
+      '/etc/apache2/conf-available/webapp-backend.conf',
+      '/etc/apache2/sites-available/webapp.conf',
+      '/etc/systemd/system/webapp@.service',
+      '/etc/systemd/system/webapp@.service.d/limits.conf',
+      '/usr/local/sbin/webapp-install-release',
+    ]);
+    expect(document.write_files.every((entry: { defer: boolean; owner: string }) => entry.defer === true && entry.owner === 'root:root')).toBe(true);
+    expect(document.write_files.at(-1).permissions).toBe('0755');
+  });
+
+  test('sets Apache up, then installs the release', () => {
+    expect(document.runcmd).toEqual([
+      ['a2dissite', '000-default'],
+      ['a2enmod', '-q', 'proxy', 'proxy_http', 'proxy_balancer', 'lbmethod_bybusyness', 'slotmem_shm', 'headers', 'remoteip', 'reqtimeout', 'alias'],
+      ['a2enconf', '-q', 'webapp-backend'],
+      ['a2ensite', '-q', 'webapp'],
+      ['systemctl', 'daemon-reload'],
+      ['systemctl', 'enable', 'webapp@3000.service', 'webapp@3001.service'],
+      ['systemctl', 'restart', 'apache2.service'],
+      ['/usr/local/sbin/webapp-install-release'],
+    ]);
+  });
+
+  test('names the release, its version and its checksum for the install script', () => {
+    expect(fileAt('/etc/webapp/release.env')).toBe(
+      [
+        'AWS_REGION=eu-west-1',
+        'RELEASE_BUCKET=webapp-dev-artifacts-123',
+        `RELEASE_KEY=releases/${'a'.repeat(64)}.zip`,
+        'RELEASE_VERSION_ID=v1',
+        'RELEASE_ID=0123456789abcdef',
+        `RELEASE_SHA256=${'a'.repeat(64)}`,
+        'SERVICE_PORTS="3000 3001"',
+        'APACHE_PORT=80',
+        'HEALTH_PATH=/health',
+        'WEBAPP_ROOT=/opt/webapp',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  test('orders the keep-alive chain: load balancer < Apache, Apache backend ttl < Node', () => {
+    const backend = fileAt('/etc/apache2/conf-available/webapp-backend.conf');
+    expect(backend).toContain('Define WEBAPP_KEEPALIVE_TIMEOUT 65');
+    expect(BACKEND_CONNECTION_TTL_SECONDS).toBeLessThan(SERVICE_KEEP_ALIVE_TIMEOUT_MS / 1000);
+    expect(backend.match(/BalancerMember "http:\/\/127\.0\.0\.1:(\d+)" ttl=60 retry=0 connectiontimeout=2 timeout=30/g)).toHaveLength(2);
+    expect(fileAt('/etc/webapp/service.env')).toContain(`KEEP_ALIVE_TIMEOUT_MS=${SERVICE_KEEP_ALIVE_TIMEOUT_MS}`);
+    expect(backend).toContain('Define WEBAPP_TRUSTED_PROXY_CIDR 10.10.0.0/16');
+  });
+
+  test('gives systemd a stop timeout above the service drain bound, and a memory limit', () => {
+    expect(fileAt('/etc/systemd/system/webapp@.service.d/limits.conf')).toBe('[Service]\nTimeoutStopSec=15\nMemoryMax=512M\n');
+    expect(fileAt('/etc/webapp/service.env')).toContain('SHUTDOWN_TIMEOUT_MS=10000');
+  });
+
+  test('hardens the unit', () => {
+    const unit = fileAt('/etc/systemd/system/webapp@.service');
+    for (const line of ['DynamicUser=yes', 'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ProtectHome=yes', 'PrivateTmp=yes', 'CapabilityBoundingSet=', 'Restart=on-failure', 'EnvironmentFile=/etc/webapp/service.env']) {
+      expect(unit.split('\n')).toContain(line);
+    }
+    expect(unit).toContain('ExecStart=/usr/bin/node /opt/webapp/current/server.mjs');
+  });
+
+  test('stays well under the 16 KB user data limit, gzipped as the launch template sends it', () => {
+    const gzipped = gzipSync(userData, { level: 9 }).length;
+    expect(Buffer.byteLength(userData)).toBeLessThan(16_384);
+    expect(gzipped).toBeLessThan(6_000);
+  });
+
+  test('matches the snapshot', () => {
+    expect(userData).toMatchSnapshot();
+  });
+});
