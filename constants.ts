@@ -19,6 +19,14 @@ export const APACHE_PORT = 80;
 /** How long in-flight requests may take to finish after SIGTERM before connections are cut. */
 export const SHUTDOWN_TIMEOUT_MS = 10_000;
 /**
+ * After SIGTERM the service goes on serving (with /health at 503 and `Connection: close`) this long
+ * before it closes its listener, so Apache's health check (every APACHE_HEALTH_CHECK_INTERVAL_SECONDS)
+ * takes the worker out of the balancer first and never reuses a pooled connection the worker closes.
+ */
+export const DRAIN_DELAY_MS = 2_500;
+/** How often Apache checks each worker's /health. */
+export const APACHE_HEALTH_CHECK_INTERVAL_SECONDS = 1;
+/**
  * Node's keep-alive timeout. Keep-alive chain, each hop outliving the one in front of it so that
  * the front never reuses a connection the back has just closed:
  * load balancer idle 60 s < Apache KeepAliveTimeout 65 s; Apache backend ttl 60 s < Node 75 s.

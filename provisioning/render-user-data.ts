@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
-import { HEALTH_PATH, SERVICE_KEEP_ALIVE_TIMEOUT_MS } from '../constants.js';
+import { APACHE_HEALTH_CHECK_INTERVAL_SECONDS, DRAIN_DELAY_MS, HEALTH_PATH, SERVICE_KEEP_ALIVE_TIMEOUT_MS } from '../constants.js';
 
 /** Everything an instance needs to know at boot; rendered into cloud-init user data. */
 export interface UserDataInput {
@@ -30,7 +30,7 @@ export const WEBAPP_ROOT = '/opt/webapp';
 /** Apache keeps pooled backend connections for less than Node's keep-alive timeout. */
 export const BACKEND_CONNECTION_TTL_SECONDS = SERVICE_KEEP_ALIVE_TIMEOUT_MS / 1000 - 15;
 /** Apache modules the site uses. */
-export const APACHE_MODULES = ['proxy', 'proxy_http', 'proxy_balancer', 'lbmethod_bybusyness', 'slotmem_shm', 'headers', 'remoteip', 'reqtimeout', 'alias'];
+export const APACHE_MODULES = ['proxy', 'proxy_http', 'proxy_balancer', 'lbmethod_byrequests', 'lbmethod_bybusyness', 'slotmem_shm', 'proxy_hcheck', 'headers', 'remoteip', 'reqtimeout', 'alias'];
 /** Debian 13 packages; Node 20 from Debian, no npm install at boot. */
 export const PACKAGES = ['apache2', 'nodejs', 'awscli', 'python3'];
 
@@ -51,10 +51,16 @@ export function renderProvisioningFiles(input: UserDataInput): Array<{ path: str
     `Define WEBAPP_TRUSTED_PROXY_CIDR ${input.trustedProxyCidr}`,
     'Define WEBAPP_LOG_DIR ${APACHE_LOG_DIR}',
     '',
-    `# One member per worker. ttl ${BACKEND_CONNECTION_TTL_SECONDS} s < Node's keep-alive ${SERVICE_KEEP_ALIVE_TIMEOUT_MS / 1000} s; retry=0 so a restarted`,
-    '# worker takes traffic at once; a refused connection fails over to the other member.',
+    `# One member per worker. ttl ${BACKEND_CONNECTION_TTL_SECONDS} s < Node's keep-alive ${SERVICE_KEEP_ALIVE_TIMEOUT_MS / 1000} s, so Apache never reuses a connection`,
+    '# Node has closed; retry=0 so a restarted worker takes traffic at once; a refused connection fails',
+    `# over to the other member. The health check (every ${APACHE_HEALTH_CHECK_INTERVAL_SECONDS} s) takes a draining worker out well within`,
+    `# its ${DRAIN_DELAY_MS / 1000} s drain delay, before it closes the pooled connections.`,
     '<Proxy "balancer://webapp">',
-    ...input.servicePorts.map((port) => `    BalancerMember "http://127.0.0.1:${port}" ttl=${BACKEND_CONNECTION_TTL_SECONDS} retry=0 connectiontimeout=2 timeout=30`),
+    ...input.servicePorts.map(
+      (port) =>
+        `    BalancerMember "http://127.0.0.1:${port}" ttl=${BACKEND_CONNECTION_TTL_SECONDS} retry=0 connectiontimeout=2 timeout=30 ` +
+        `hcmethod=GET hcuri=${HEALTH_PATH} hcinterval=${APACHE_HEALTH_CHECK_INTERVAL_SECONDS} hcfails=1 hcpasses=1`,
+    ),
     '    ProxySet lbmethod=bybusyness',
     '</Proxy>',
     '',
@@ -74,6 +80,7 @@ export function renderProvisioningFiles(input: UserDataInput): Array<{ path: str
         SERVICE_PORTS: `"${ports}"`,
         APACHE_PORT: input.apachePort,
         HEALTH_PATH,
+        BALANCER_SETTLE_SECONDS: APACHE_HEALTH_CHECK_INTERVAL_SECONDS * 2,
         WEBAPP_ROOT,
       }),
     },
@@ -84,6 +91,7 @@ export function renderProvisioningFiles(input: UserDataInput): Array<{ path: str
         HOST: '127.0.0.1',
         RELEASE_DIR: `${WEBAPP_ROOT}/current`,
         SHUTDOWN_TIMEOUT_MS: input.shutdownTimeoutSeconds * 1000,
+        DRAIN_DELAY_MS,
         KEEP_ALIVE_TIMEOUT_MS: SERVICE_KEEP_ALIVE_TIMEOUT_MS,
         LOG_LEVEL: 'log',
       }),
@@ -96,7 +104,7 @@ export function renderProvisioningFiles(input: UserDataInput): Array<{ path: str
     {
       path: '/etc/systemd/system/webapp@.service.d/limits.conf',
       permissions: '0644',
-      content: `[Service]\nTimeoutStopSec=${input.shutdownTimeoutSeconds + 5}\nMemoryMax=${input.workerMemoryMaxMegabytes}M\n`,
+      content: `[Service]\nTimeoutStopSec=${input.shutdownTimeoutSeconds + Math.ceil(DRAIN_DELAY_MS / 1000) + 5}\nMemoryMax=${input.workerMemoryMaxMegabytes}M\n`,
     },
     { path: '/usr/local/sbin/webapp-install-release', permissions: '0755', content: file('install-release.sh') },
   ];

@@ -40,11 +40,13 @@ export function configureApp(app: NestExpressApplication, config: ServiceConfig,
 }
 
 /**
- * Drains the service: /health turns 503, the listener closes, in-flight requests may finish
- * within `timeoutMs`, after which remaining connections are cut. Resolves to how it ended.
+ * Drains the service: /health turns 503 and responses say `Connection: close`; after `drainDelayMs`
+ * (for the proxy to notice) the listener closes, in-flight requests may finish within `timeoutMs`,
+ * after which remaining connections are cut. Resolves to how it ended.
  */
-export async function shutDownGracefully(app: NestExpressApplication, timeoutMs: number): Promise<'drained' | 'forced'> {
+export async function shutDownGracefully(app: NestExpressApplication, timeoutMs: number, drainDelayMs = 0): Promise<'drained' | 'forced'> {
   app.get(LifecycleService).beginShutdown();
+  await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
   const server = app.getHttpServer() as Server;
   let outcome: 'drained' | 'forced' = 'drained';
   const deadline = setTimeout(() => {

@@ -23,8 +23,8 @@ async function main(): Promise<void> {
   logger.log({ event: 'listening', host: config.host, port }, 'Main');
 
   const onSignal = async (signal: NodeJS.Signals) => {
-    logger.log({ event: 'shutdown-started', signal, timeoutMs: config.shutdownTimeoutMs }, 'Main');
-    const outcome = await shutDownGracefully(app, config.shutdownTimeoutMs);
+    logger.log({ event: 'shutdown-started', signal, drainDelayMs: config.drainDelayMs, timeoutMs: config.shutdownTimeoutMs }, 'Main');
+    const outcome = await shutDownGracefully(app, config.shutdownTimeoutMs, config.drainDelayMs);
     logger.log({ event: 'shutdown-finished', outcome }, 'Main');
     process.exit(0);
   };

@@ -49,7 +49,7 @@ describe('renderUserData', () => {
   test('sets Apache up, then installs the release', () => {
     expect(document.runcmd).toEqual([
       ['a2dissite', '000-default'],
-      ['a2enmod', '-q', 'proxy', 'proxy_http', 'proxy_balancer', 'lbmethod_bybusyness', 'slotmem_shm', 'headers', 'remoteip', 'reqtimeout', 'alias'],
+      ['a2enmod', '-q', 'proxy', 'proxy_http', 'proxy_balancer', 'lbmethod_byrequests', 'lbmethod_bybusyness', 'slotmem_shm', 'proxy_hcheck', 'headers', 'remoteip', 'reqtimeout', 'alias'],
       ['a2enconf', '-q', 'webapp-backend'],
       ['a2ensite', '-q', 'webapp'],
       ['systemctl', 'daemon-reload'],
@@ -71,6 +71,7 @@ describe('renderUserData', () => {
         'SERVICE_PORTS="3000 3001"',
         'APACHE_PORT=80',
         'HEALTH_PATH=/health',
+        'BALANCER_SETTLE_SECONDS=2',
         'WEBAPP_ROOT=/opt/webapp',
         '',
       ].join('\n'),
@@ -81,13 +82,13 @@ describe('renderUserData', () => {
     const backend = fileAt('/etc/apache2/conf-available/webapp-backend.conf');
     expect(backend).toContain('Define WEBAPP_KEEPALIVE_TIMEOUT 65');
     expect(BACKEND_CONNECTION_TTL_SECONDS).toBeLessThan(SERVICE_KEEP_ALIVE_TIMEOUT_MS / 1000);
-    expect(backend.match(/BalancerMember "http:\/\/127\.0\.0\.1:(\d+)" ttl=60 retry=0 connectiontimeout=2 timeout=30/g)).toHaveLength(2);
+    expect(backend.match(/BalancerMember "http:\/\/127\.0\.0\.1:(\d+)" ttl=60 retry=0 connectiontimeout=2 timeout=30 hcmethod=GET hcuri=\/health hcinterval=1 hcfails=1 hcpasses=1/g)).toHaveLength(2);
     expect(fileAt('/etc/webapp/service.env')).toContain(`KEEP_ALIVE_TIMEOUT_MS=${SERVICE_KEEP_ALIVE_TIMEOUT_MS}`);
     expect(backend).toContain('Define WEBAPP_TRUSTED_PROXY_CIDR 10.10.0.0/16');
   });
 
   test('gives systemd a stop timeout above the service drain bound, and a memory limit', () => {
-    expect(fileAt('/etc/systemd/system/webapp@.service.d/limits.conf')).toBe('[Service]\nTimeoutStopSec=15\nMemoryMax=512M\n');
+    expect(fileAt('/etc/systemd/system/webapp@.service.d/limits.conf')).toBe('[Service]\nTimeoutStopSec=18\nMemoryMax=512M\n');
     expect(fileAt('/etc/webapp/service.env')).toContain('SHUTDOWN_TIMEOUT_MS=10000');
   });
 

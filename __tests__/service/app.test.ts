@@ -97,6 +97,21 @@ describe('graceful shutdown', () => {
     agent.destroy();
   });
 
+  test('goes on serving through the drain delay, with /health at 503 and Connection: close, then refuses', async () => {
+    // GIVEN a listening app WHEN shutdown begins with a drain delay
+    const { app } = await startTestApp(testConfig());
+    await app.listen(0, '127.0.0.1');
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    const shutdown = shutDownGracefully(app, 5000, 300);
+
+    // THEN new connections are still served meanwhile, telling the proxy to let go
+    const health = await get(port, '/health');
+    expect(health).toEqual({ status: 503, body: '{"status":"shutting-down"}', connection: 'close' });
+    expect(await get(port, '/')).toMatchObject({ status: 200, connection: 'close' });
+    expect(await shutdown).toBe('drained');
+    await expect(get(port, '/')).rejects.toThrow(/ECONNREFUSED/);
+  });
+
   test('cuts connections that outlive the bound', async () => {
     const { app } = await startTestApp(testConfig());
     await app.listen(0, '127.0.0.1');

@@ -12,7 +12,7 @@ SETTINGS=${1:-/etc/webapp/release.env}
 # shellcheck disable=SC1090
 . "$SETTINGS"
 : "${AWS_REGION:?}" "${RELEASE_BUCKET:?}" "${RELEASE_KEY:?}" "${RELEASE_VERSION_ID:?}" "${RELEASE_ID:?}" "${RELEASE_SHA256:?}"
-: "${SERVICE_PORTS:?}" "${APACHE_PORT:?}" "${HEALTH_PATH:?}" "${WEBAPP_ROOT:=/opt/webapp}" "${HEALTH_TIMEOUT_SECONDS:=60}" "${RELEASES_KEPT:=3}"
+: "${SERVICE_PORTS:?}" "${APACHE_PORT:?}" "${HEALTH_PATH:?}" "${BALANCER_SETTLE_SECONDS:=2}" "${WEBAPP_ROOT:=/opt/webapp}" "${HEALTH_TIMEOUT_SECONDS:=60}" "${RELEASES_KEPT:=3}"
 
 log() {
   echo "webapp-install-release: $*" >&2
@@ -40,10 +40,13 @@ sys.exit(1)
 PY
 }
 
+# One worker at a time: each drains (Apache's health check takes it out), restarts, turns healthy,
+# and Apache's health check takes it back in before the next one goes.
 restart_workers() {
   for port in $SERVICE_PORTS; do
     systemctl restart "webapp@$port.service" || return 1
     wait_healthy "http://127.0.0.1:$port$HEALTH_PATH" || return 1
+    sleep "$BALANCER_SETTLE_SECONDS"
   done
 }
 

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { z } from 'zod';
-import { SERVICE_KEEP_ALIVE_TIMEOUT_MS, SERVICE_PORT, SHUTDOWN_TIMEOUT_MS } from '../../constants.js';
+import { DRAIN_DELAY_MS, SERVICE_KEEP_ALIVE_TIMEOUT_MS, SERVICE_PORT, SHUTDOWN_TIMEOUT_MS } from '../../constants.js';
 
 /** The service's settings, read once from the environment at boot. */
 export interface ServiceConfig {
@@ -9,6 +9,8 @@ export interface ServiceConfig {
   /** Directory holding `public/` and, for a built release, `manifest.json`. */
   readonly releaseDir: string;
   readonly shutdownTimeoutMs: number;
+  /** How long to keep serving after SIGTERM, /health at 503, before the listener closes. */
+  readonly drainDelayMs: number;
   readonly keepAliveTimeoutMs: number;
   readonly imdsEnabled: boolean;
   readonly imdsEndpoint: string;
@@ -47,6 +49,7 @@ const schema = z.object({
   HOST: host.default('127.0.0.1'),
   RELEASE_DIR: directory.optional(),
   SHUTDOWN_TIMEOUT_MS: integer(1, 600_000).default(SHUTDOWN_TIMEOUT_MS),
+  DRAIN_DELAY_MS: integer(0, 60_000).default(DRAIN_DELAY_MS),
   KEEP_ALIVE_TIMEOUT_MS: integer(1_000, 3_600_000).default(SERVICE_KEEP_ALIVE_TIMEOUT_MS),
   IMDS_ENABLED: boolean.default(true),
   IMDS_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).default('http://169.254.169.254'),
@@ -73,6 +76,7 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv, defaults: { releaseDir
     host: vars.HOST,
     releaseDir: vars.RELEASE_DIR ?? defaults.releaseDir,
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
+    drainDelayMs: vars.DRAIN_DELAY_MS,
     keepAliveTimeoutMs: vars.KEEP_ALIVE_TIMEOUT_MS,
     imdsEnabled: vars.IMDS_ENABLED,
     imdsEndpoint: vars.IMDS_ENDPOINT.replace(/\/+$/, ''),

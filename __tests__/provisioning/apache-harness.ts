@@ -1,0 +1,137 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { RELEASE_MANIFEST_FILE } from '../../constants.js';
+import { renderProvisioningFiles, type UserDataInput, WEBAPP_ROOT } from '../../provisioning/render-user-data.js';
+import { type RunningRelease, startRelease } from '../scripts/release-process.js';
+
+/** Modules Debian's apache2 package enables by default (mpm_event, authz, mime, dir, alias), and the site's own list. */
+const BASE_MODULES = ['mpm_event', 'authz_core', 'authz_host', 'mime', 'dir', 'alias', 'headers', 'remoteip', 'reqtimeout', 'proxy', 'proxy_http', 'proxy_balancer', 'lbmethod_byrequests', 'lbmethod_bybusyness', 'slotmem_shm', 'proxy_hcheck'];
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** Fails loudly when Apache is missing: the tests never skip. */
+export function requireApache(): void {
+  const version = spawnSync('apache2', ['-v'], { encoding: 'utf8' });
+  if (version.status !== 0) throw new Error('apache2 is not installed; .ci/run installs it (apt-get install apache2)');
+}
+
+export interface ApacheSite {
+  readonly root: string;
+  readonly configPath: string;
+  readonly apachePort: number;
+  readonly servicePorts: number[];
+  readonly files: Map<string, string>;
+  readonly serviceEnv: NodeJS.ProcessEnv;
+}
+
+/**
+ * Lays out what cloud-init would on an instance, under a temporary directory: the rendered files,
+ * <root>/releases/<id> and the `current` symlink, and a top-level Apache configuration that loads
+ * Debian's module files and the rendered ports, backend and site files.
+ */
+export async function layOutSite(releaseDir: string): Promise<ApacheSite> {
+  const base = mkdtempSync(join(tmpdir(), 'apache-site-'));
+  chmodSync(base, 0o755); // Apache's children run as www-data
+  const root = join(base, 'webapp');
+  const releaseId = JSON.parse(readFileSync(join(releaseDir, RELEASE_MANIFEST_FILE), 'utf8')).releaseId as string;
+  cpSync(releaseDir, join(root, 'releases', releaseId), { recursive: true });
+  symlinkSync(`releases/${releaseId}`, join(root, 'current'));
+
+  const apachePort = await freePort();
+  const servicePorts = [await freePort(), await freePort()];
+  const input: UserDataInput = {
+    region: 'eu-west-1',
+    bucketName: 'unused',
+    objectKey: 'unused',
+    objectVersionId: 'unused',
+    releaseId,
+    archiveSha256: 'unused',
+    servicePorts,
+    apachePort,
+    loadBalancerIdleTimeoutSeconds: 60,
+    shutdownTimeoutSeconds: 10,
+    trustedProxyCidr: '127.0.0.0/8',
+    workerMemoryMaxMegabytes: 512,
+  };
+  const files = new Map<string, string>();
+  for (const { path, content } of renderProvisioningFiles(input)) {
+    // The one change for a temporary layout: the webapp root.
+    const localized = content.replaceAll(WEBAPP_ROOT, root);
+    files.set(path, localized);
+    mkdirSync(dirname(join(base, path)), { recursive: true });
+    writeFileSync(join(base, path), localized);
+  }
+  const logDir = join(base, 'log');
+  mkdirSync(logDir);
+  const configPath = join(base, 'apache2.conf');
+  writeFileSync(
+    configPath,
+    [
+      'ServerRoot /etc/apache2',
+      `DefaultRuntimeDir ${base}`,
+      `PidFile ${base}/apache2.pid`,
+      `ErrorLog ${logDir}/error.log`,
+      'LogLevel warn',
+      'User www-data',
+      'Group www-data',
+      ...BASE_MODULES.map((module) => `Include /etc/apache2/mods-available/${module}.load`),
+      'Include /etc/apache2/mods-available/mpm_event.conf',
+      'Include /etc/apache2/mods-available/mime.conf',
+      'Include /etc/apache2/mods-available/dir.conf',
+      `Include ${base}/etc/apache2/ports.conf`,
+      `Include ${base}/etc/apache2/conf-available/webapp-backend.conf`,
+      `Include ${base}/etc/apache2/sites-available/webapp.conf`,
+      '',
+    ].join('\n'),
+  );
+  const serviceEnv = Object.fromEntries(
+    files
+      .get('/etc/webapp/service.env')!
+      .trim()
+      .split('\n')
+      .map((line) => line.split('=', 2) as [string, string]),
+  );
+  return { root, configPath, apachePort, servicePorts, files, serviceEnv: { ...serviceEnv, IMDS_ENABLED: 'false' } };
+}
+
+export function apacheEnv(site: ApacheSite): NodeJS.ProcessEnv {
+  return { ...process.env, APACHE_LOG_DIR: join(dirname(site.configPath), 'log'), APACHE_RUN_DIR: dirname(site.configPath) };
+}
+
+/** `apache2ctl -t` on the laid-out configuration. */
+export function checkApacheConfig(site: ApacheSite): { status: number | null; output: string } {
+  const run = spawnSync('apache2ctl', ['-f', site.configPath, '-t'], { env: apacheEnv(site), encoding: 'utf8' });
+  return { status: run.status, output: `${run.stdout}${run.stderr}` };
+}
+
+export async function startApache(site: ApacheSite): Promise<ChildProcess> {
+  const apache = spawn('apache2', ['-f', site.configPath, '-DFOREGROUND'], { env: apacheEnv(site), stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  apache.stderr.on('data', (chunk) => (output += chunk));
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (apache.exitCode !== null) throw new Error(`apache2 exited with ${apache.exitCode}: ${output}`);
+    const listening = await fetch(`http://127.0.0.1:${site.apachePort}/static/site.css`).then(
+      () => true,
+      () => false,
+    );
+    if (listening) return apache;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`apache2 did not listen on ${site.apachePort}: ${output}`);
+}
+
+/** Starts a worker the way the unit does: node on current/server.mjs, the service.env settings, PORT. */
+export function startWorker(site: ApacheSite, port: number): Promise<RunningRelease> {
+  return startRelease(join(site.root, 'current'), { ...site.serviceEnv, PORT: String(port) });
+}

@@ -1,0 +1,93 @@
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { buildRelease, type RunningRelease } from '../scripts/release-process.js';
+import { type ApacheSite, checkApacheConfig, layOutSite, requireApache, startApache, startWorker } from './apache-harness.js';
+
+let site: ApacheSite;
+let apache: ChildProcess;
+const workers: RunningRelease[] = [];
+const url = (path: string) => `http://127.0.0.1:${site.apachePort}${path}`;
+
+beforeAll(async () => {
+  requireApache();
+  site = await layOutSite(buildRelease());
+  for (const port of site.servicePorts) workers.push(await startWorker(site, port));
+  apache = await startApache(site);
+}, 60_000);
+
+afterAll(() => {
+  apache?.kill('SIGKILL');
+  for (const worker of workers) worker.child.kill('SIGKILL');
+});
+
+describe('the rendered Apache site', () => {
+  test('passes apache2ctl -t with the real Apache', () => {
+    expect(checkApacheConfig(site)).toEqual({ status: 0, output: 'Syntax OK\n' });
+  });
+});
+
+describe('real Apache in front of the real release', () => {
+  test('proxies the page, /health and /version to the workers', async () => {
+    const page = await fetch(url('/'));
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<h1>lorem ipsum</h1>');
+    expect(await (await fetch(url('/health'))).json()).toEqual({ status: 'ok' });
+    const version = (await (await fetch(url('/version'))).json()) as { releaseId: string };
+    expect(version.releaseId).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  test('serves static assets itself, with long cache headers, without asking the service', async () => {
+    const before = workers.flatMap((worker) => worker.lines()).length;
+    const res = await fetch(url('/static/site.css?v=1'));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/css');
+    expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(res.headers.get('etag')).toMatch(/^(W\/)?"[0-9a-f]+-[0-9a-f]+"$/); // weak only in the first second after unpacking
+    expect(res.headers.get('server')).toBe('Apache');
+    expect(workers.flatMap((worker) => worker.lines()).length).toBe(before);
+  });
+
+  test('answers 304 for a static asset whose ETag the client has', async () => {
+    const etag = (await fetch(url('/static/site.css'))).headers.get('etag')!;
+    const res = await fetch(url('/static/site.css'), { headers: { 'If-None-Match': etag } });
+    expect(res.status).toBe(304);
+  });
+
+  test('does not list directories or reveal its version', async () => {
+    const res = await fetch(url('/static/'));
+    expect(res.status).toBe(404); // no index file and no Indexes option: not even a 403 that confirms the directory
+    expect(await res.text()).not.toMatch(/Index of|Apache\/2/);
+  });
+
+  test('loses no request while each worker restarts gracefully in turn', async () => {
+    // GIVEN steady traffic through Apache from 4 clients
+    let stop = false;
+    const statuses: number[] = [];
+    const client = async () => {
+      while (!stop) {
+        const status = await fetch(url('/'), { signal: AbortSignal.timeout(5_000) }).then(
+          async (res) => (await res.arrayBuffer(), res.status),
+          () => 0,
+        );
+        statuses.push(status);
+      }
+    };
+    const clients = Array.from({ length: 4 }, client);
+
+    // WHEN each worker gets SIGTERM, exits and is started again, one after the other, leaving
+    // Apache's health check (every second) time to see the restarted one before the next goes
+    for (const [index, port] of site.servicePorts.entries()) {
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      workers[index].child.kill('SIGTERM');
+      expect(await workers[index].exited).toBe(0);
+      workers[index] = await startWorker(site, port);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    stop = true;
+    await Promise.all(clients);
+
+    // THEN every request succeeded
+    expect(statuses.length).toBeGreaterThan(100);
+    expect(statuses.filter((status) => status !== 200)).toEqual([]);
+  }, 60_000);
+});
