@@ -34,6 +34,9 @@ export const APACHE_MODULES = ['proxy', 'proxy_http', 'proxy_balancer', 'lbmetho
 /** Debian 13 packages; Node 20 from Debian, no npm install at boot. */
 export const PACKAGES = ['apache2', 'nodejs', 'awscli', 'python3'];
 
+/** The systemd unit of the worker on `port`. */
+export const workerUnit = (port: number) => `webapp-${port}.service`;
+
 const file = (name: string) => readFileSync(new URL(`./files/${name}`, import.meta.url), 'utf8');
 
 /** The files that land on an instance, by absolute path, with their modes. */
@@ -100,12 +103,15 @@ export function renderProvisioningFiles(input: UserDataInput): Array<{ path: str
     { path: '/etc/apache2/ports.conf', permissions: '0644', content: `Listen ${input.apachePort}\n` },
     { path: '/etc/apache2/conf-available/webapp-backend.conf', permissions: '0644', content: backend },
     { path: '/etc/apache2/sites-available/webapp.conf', permissions: '0644', content: file('webapp-site.conf') },
-    { path: '/etc/systemd/system/webapp@.service', permissions: '0644', content: file('webapp@.service') },
-    {
-      path: '/etc/systemd/system/webapp@.service.d/limits.conf',
-      permissions: '0644',
-      content: `[Service]\nTimeoutStopSec=${input.shutdownTimeoutSeconds + Math.ceil(DRAIN_DELAY_MS / 1000) + 5}\nMemoryMax=${input.workerMemoryMaxMegabytes}M\n`,
-    },
+    ...input.servicePorts.flatMap((port) => [
+      { path: `/etc/systemd/system/${workerUnit(port)}`, permissions: '0644', content: file('webapp.service') },
+      {
+        path: `/etc/systemd/system/${workerUnit(port)}.d/worker.conf`,
+        permissions: '0644',
+        // Stop timeout above the drain delay plus the service's own shutdown bound: systemd never has to kill it.
+        content: `[Service]\nEnvironment=PORT=${port}\nTimeoutStopSec=${input.shutdownTimeoutSeconds + Math.ceil(DRAIN_DELAY_MS / 1000) + 5}\nMemoryMax=${input.workerMemoryMaxMegabytes}M\n`,
+      },
+    ]),
     { path: '/usr/local/sbin/webapp-install-release', permissions: '0755', content: file('install-release.sh') },
   ];
 }
@@ -115,7 +121,7 @@ export function renderProvisioningFiles(input: UserDataInput): Array<{ path: str
  * packages, so Debian's postinst scripts cannot overwrite them), Apache set up, the release installed.
  */
 export function renderUserData(input: UserDataInput): string {
-  const units = input.servicePorts.map((port) => `webapp@${port}.service`);
+  const units = input.servicePorts.map(workerUnit);
   const document = {
     package_update: true,
     packages: PACKAGES,

@@ -38,8 +38,10 @@ describe('renderUserData', () => {
       '/etc/apache2/ports.conf',
       '/etc/apache2/conf-available/webapp-backend.conf',
       '/etc/apache2/sites-available/webapp.conf',
-      '/etc/systemd/system/webapp@.service',
-      '/etc/systemd/system/webapp@.service.d/limits.conf',
+      '/etc/systemd/system/webapp-3000.service',
+      '/etc/systemd/system/webapp-3000.service.d/worker.conf',
+      '/etc/systemd/system/webapp-3001.service',
+      '/etc/systemd/system/webapp-3001.service.d/worker.conf',
       '/usr/local/sbin/webapp-install-release',
     ]);
     expect(document.write_files.every((entry: { defer: boolean; owner: string }) => entry.defer === true && entry.owner === 'root:root')).toBe(true);
@@ -53,7 +55,7 @@ describe('renderUserData', () => {
       ['a2enconf', '-q', 'webapp-backend'],
       ['a2ensite', '-q', 'webapp'],
       ['systemctl', 'daemon-reload'],
-      ['systemctl', 'enable', 'webapp@3000.service', 'webapp@3001.service'],
+      ['systemctl', 'enable', 'webapp-3000.service', 'webapp-3001.service'],
       ['systemctl', 'restart', 'apache2.service'],
       ['/usr/local/sbin/webapp-install-release'],
     ]);
@@ -88,12 +90,12 @@ describe('renderUserData', () => {
   });
 
   test('gives systemd a stop timeout above the service drain bound, and a memory limit', () => {
-    expect(fileAt('/etc/systemd/system/webapp@.service.d/limits.conf')).toBe('[Service]\nTimeoutStopSec=18\nMemoryMax=512M\n');
+    expect(fileAt('/etc/systemd/system/webapp-3001.service.d/worker.conf')).toBe('[Service]\nEnvironment=PORT=3001\nTimeoutStopSec=18\nMemoryMax=512M\n');
     expect(fileAt('/etc/webapp/service.env')).toContain('SHUTDOWN_TIMEOUT_MS=10000');
   });
 
   test('hardens the unit', () => {
-    const unit = fileAt('/etc/systemd/system/webapp@.service');
+    const unit = fileAt('/etc/systemd/system/webapp-3000.service');
     for (const line of ['DynamicUser=yes', 'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ProtectHome=yes', 'PrivateTmp=yes', 'CapabilityBoundingSet=', 'Restart=on-failure', 'EnvironmentFile=/etc/webapp/service.env']) {
       expect(unit.split('\n')).toContain(line);
     }

@@ -1,8 +1,10 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RELEASE_ENTRY_FILE } from '../../constants.js';
+import { zipSync } from 'fflate';
+import { RELEASE_ENTRY_FILE, RELEASE_MANIFEST_FILE } from '../../constants.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -45,4 +47,23 @@ export function startRelease(releaseDir: string, env: NodeJS.ProcessEnv = {}): P
     child.stderr.on('data', onData);
     void exited.then((code) => reject(new Error(`release exited with ${code} before listening:\n${output.join('')}`)));
   });
+}
+
+/**
+ * A second, different release made from a built one: the stylesheet gains a comment, the manifest
+ * gets a new release id and checksums, and the archive is zipped again. For tests that switch releases.
+ */
+export function variantRelease(releaseDir: string, marker: string): { dir: string; archivePath: string; releaseId: string } {
+  const dir = join(mkdtempSync(join(tmpdir(), 'webapp-variant-')), 'release');
+  cpSync(releaseDir, dir, { recursive: true });
+  appendFileSync(join(dir, 'public', 'site.css'), `/* ${marker} */\n`);
+  const manifest = JSON.parse(readFileSync(join(dir, RELEASE_MANIFEST_FILE), 'utf8'));
+  const sha256 = (path: string) => createHash('sha256').update(readFileSync(join(dir, path))).digest('hex');
+  manifest.files = Object.fromEntries(Object.keys(manifest.files).map((file) => [file, sha256(file)]));
+  manifest.releaseId = createHash('sha256').update(`${manifest.releaseId}${marker}`).digest('hex').slice(0, 16);
+  writeFileSync(join(dir, RELEASE_MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+  const files = [...Object.keys(manifest.files), RELEASE_MANIFEST_FILE].sort();
+  const archivePath = `${dir}.zip`;
+  writeFileSync(archivePath, zipSync(Object.fromEntries(files.map((file) => [file, [readFileSync(join(dir, file)), { mtime: new Date(1980, 0, 1) }]]))));
+  return { dir, archivePath, releaseId: manifest.releaseId };
 }

@@ -44,7 +44,7 @@ PY
 # and Apache's health check takes it back in before the next one goes.
 restart_workers() {
   for port in $SERVICE_PORTS; do
-    systemctl restart "webapp@$port.service" || return 1
+    systemctl restart "webapp-$port.service" || return 1
     wait_healthy "http://127.0.0.1:$port$HEALTH_PATH" || return 1
     sleep "$BALANCER_SETTLE_SECONDS"
   done

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Creates .venv with the pinned Python tools (moto's server mode, the local AWS endpoint).
+# Idempotent: does nothing when .venv already matches requirements-dev.txt.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+stamp=.venv/.requirements-dev.txt
+if [ -f "$stamp" ] && cmp -s requirements-dev.txt "$stamp"; then exit 0; fi
+python3 -m venv .venv
+.venv/bin/pip install --quiet --disable-pip-version-check --upgrade pip
+.venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+cp requirements-dev.txt "$stamp"
