@@ -1,23 +1,10 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, test } from '@jest/globals';
 import { parse } from 'yaml';
-import { BACKEND_CONNECTION_TTL_SECONDS, renderProvisioningFiles, renderUserData, type UserDataInput } from '../../provisioning/render-user-data.js';
+import { BACKEND_CONNECTION_TTL_SECONDS, renderProvisioningFiles, renderUserData } from '../../provisioning/render-user-data.js';
+import { SAMPLE_INPUT } from './sample-input.js';
 import { SERVICE_KEEP_ALIVE_TIMEOUT_MS } from '../../constants.js';
 
-export const SAMPLE_INPUT: UserDataInput = {
-  region: 'eu-west-1',
-  bucketName: 'webapp-dev-artifacts-123',
-  objectKey: `releases/${'a'.repeat(64)}.zip`,
-  objectVersionId: 'v1',
-  releaseId: '0123456789abcdef',
-  archiveSha256: 'a'.repeat(64),
-  servicePorts: [3000, 3001],
-  apachePort: 80,
-  loadBalancerIdleTimeoutSeconds: 60,
-  shutdownTimeoutSeconds: 10,
-  trustedProxyCidr: '10.10.0.0/16',
-  workerMemoryMaxMegabytes: 512,
-};
 
 const userData = renderUserData(SAMPLE_INPUT);
 const document = parse(userData);

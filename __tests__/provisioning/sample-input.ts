@@ -1,0 +1,17 @@
+import type { UserDataInput } from '../../provisioning/render-user-data.js';
+
+/** A fixed user data input, for render tests and snapshots. */
+export const SAMPLE_INPUT: UserDataInput = {
+  region: 'eu-west-1',
+  bucketName: 'webapp-dev-artifacts-123',
+  objectKey: `releases/${'a'.repeat(64)}.zip`,
+  objectVersionId: 'v1',
+  releaseId: '0123456789abcdef',
+  archiveSha256: 'a'.repeat(64),
+  servicePorts: [3000, 3001],
+  apachePort: 80,
+  loadBalancerIdleTimeoutSeconds: 60,
+  shutdownTimeoutSeconds: 10,
+  trustedProxyCidr: '10.10.0.0/16',
+  workerMemoryMaxMegabytes: 512,
+};
