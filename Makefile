@@ -9,7 +9,7 @@ STACKS := state-backend $(patsubst config/environments/%.json,webapp-%,$(wildcar
 export TF_CLI_CONFIG_FILE := $(CURDIR)/terraform.tfrc
 export CHECKPOINT_DISABLE := 1
 
-.PHONY: help install test test-unit test-real typecheck build_service run synth validate bench clean
+.PHONY: help install deps venv test test-unit test-real typecheck build_service run synth validate rootfs bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -20,16 +20,25 @@ $(NPM_STAMP): package.json package-lock.json
 
 install: $(NPM_STAMP) ## Install the pinned npm packages (npm ci)
 
+deps: $(NPM_STAMP) venv ## Everything the tests need: npm packages, Debian packages (apache2, debootstrap), the Python venv
+	scripts/install-system-deps.sh
+
+venv: ## The Python virtual environment with moto (the local AWS endpoint)
+	scripts/setup-venv.sh
+
+rootfs: ## Build (or reuse) the cached Debian 13 root filesystem of the boot test
+	scripts/debian-rootfs.sh
+
 typecheck: $(NPM_STAMP) ## Type-check everything with tsc
 	npm run typecheck
 
-test: $(NPM_STAMP) ## Type-check, then every test: unit, e2e and real components
+test: deps ## Set everything up, type-check, then every test: unit, e2e and real components
 	npm test
 
 test-unit: $(NPM_STAMP) ## The fast loop: unit and e2e tests only
 	npm run test:unit
 
-test-real: $(NPM_STAMP) ## Tests against real components only
+test-real: deps ## Tests against real components only
 	npm run test:real
 
 build_service: $(NPM_STAMP) ## Build the service release into dist/release

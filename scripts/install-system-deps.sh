@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the real-component tests run: Apache (the proxy in front of the
+# service) and debootstrap (the Debian 13 root filesystem of the boot test). Terraform and the AWS
+# provider mirror come with the machine image and are checked here.
+# Idempotent; needs root (or sudo) only when something is missing.
+set -euo pipefail
+
+packages=(apache2 debootstrap)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+  echo "installing ${missing[*]}" >&2
+  $sudo apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+command -v terraform >/dev/null || { echo "terraform is missing: the machine image should carry Terraform >= 1.10" >&2; exit 1; }
+[ -d /opt/tf-plugins/registry.terraform.io/hashicorp/aws/5.100.0 ] \
+  || { echo "the AWS provider 5.100.0 mirror is missing under /opt/tf-plugins" >&2; exit 1; }
