@@ -115,8 +115,16 @@ export function checkApacheConfig(site: ApacheSite): { status: number | null; ou
   return { status: run.status, output: `${run.stdout}${run.stderr}` };
 }
 
+/** Stops Apache and its children (SIGKILL to the parent alone would orphan them). */
+export function stopApache(apache: ChildProcess | undefined): Promise<void> {
+  if (!apache || apache.exitCode !== null) return Promise.resolve();
+  const exited = new Promise<void>((resolve) => apache.once('exit', () => resolve()));
+  apache.kill('SIGTERM');
+  return exited;
+}
+
 export async function startApache(site: ApacheSite): Promise<ChildProcess> {
-  const apache = spawn('apache2', ['-f', site.configPath, '-DFOREGROUND'], { env: apacheEnv(site), stdio: ['ignore', 'pipe', 'pipe'] });
+  const apache = spawn('apache2', ['-f', site.configPath, '-DFOREGROUND'], { env: apacheEnv(site), stdio: ['ignore', 'ignore', 'pipe'] });
   let output = '';
   apache.stderr.on('data', (chunk) => (output += chunk));
   for (let attempt = 0; attempt < 100; attempt++) {

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { buildRelease, type RunningRelease } from '../scripts/release-process.js';
-import { type ApacheSite, checkApacheConfig, layOutSite, requireApache, startApache, startWorker } from './apache-harness.js';
+import { type ApacheSite, checkApacheConfig, layOutSite, requireApache, startApache, startWorker, stopApache } from './apache-harness.js';
 
 let site: ApacheSite;
 let apache: ChildProcess;
@@ -15,8 +15,8 @@ beforeAll(async () => {
   apache = await startApache(site);
 }, 60_000);
 
-afterAll(() => {
-  apache?.kill('SIGKILL');
+afterAll(async () => {
+  await stopApache(apache);
   for (const worker of workers) worker.child.kill('SIGKILL');
 });
 
