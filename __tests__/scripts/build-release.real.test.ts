@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { buildRelease, type RunningRelease, startRelease } from './release-proce
 
 let releaseDir: string;
 beforeAll(() => {
-  releaseDir = buildRelease();
+  releaseDir = buildRelease({ TZ: 'UTC' });
 });
 
 describe('the built release', () => {
@@ -20,9 +21,11 @@ describe('the built release', () => {
     expect(statSync(join(releaseDir, RELEASE_ENTRY_FILE)).size).toBeGreaterThan(100_000);
   });
 
-  test('is reproducible: a second build has the same release id and the same bytes', () => {
-    const again = buildRelease();
+  test('is reproducible: another build, in another directory and time zone, has the same manifest and archive bytes', () => {
+    const again = buildRelease({ TZ: 'Asia/Tokyo' });
     expect(readFileSync(join(again, RELEASE_MANIFEST_FILE), 'utf8')).toBe(readFileSync(join(releaseDir, RELEASE_MANIFEST_FILE), 'utf8'));
+    const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+    expect(sha256(`${again}.zip`)).toBe(sha256(`${releaseDir}.zip`));
   });
 });
 

@@ -9,9 +9,9 @@ import { RELEASE_ENTRY_FILE, RELEASE_MANIFEST_FILE } from '../../constants.js';
 const root = join(import.meta.dirname, '..', '..');
 
 /** Builds the release, as `npm run build:service` does, into a fresh directory outside the repository. */
-export function buildRelease(): string {
+export function buildRelease(env: NodeJS.ProcessEnv = {}): string {
   const outDir = join(mkdtempSync(join(tmpdir(), 'webapp-release-')), 'release');
-  execFileSync(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'scripts', 'build-release.ts'), outDir], { cwd: root, stdio: 'pipe' });
+  execFileSync(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'scripts', 'build-release.ts'), outDir], { cwd: root, stdio: 'pipe', env: { ...process.env, ...env } });
   return outDir;
 }
 
