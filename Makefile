@@ -3,13 +3,30 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 NPM_STAMP := node_modules/.package-lock.json
+ENV ?= dev
+export ENV
 STACKS := state-backend $(patsubst config/environments/%.json,webapp-%,$(wildcard config/environments/*.json))
 
 # Terraform takes the AWS provider from the machine's mirror (terraform.tfrc); no telemetry calls.
 export TF_CLI_CONFIG_FILE := $(CURDIR)/terraform.tfrc
 export CHECKPOINT_DISABLE := 1
 
-.PHONY: help install deps venv test test-unit test-real typecheck build_service run synth validate rootfs bench clean
+.PHONY: help local bootstrap create_stack update_stack delete_stack install deps venv test test-unit test-real typecheck build_service run synth validate rootfs bench clean
+
+local: $(NPM_STAMP) ## Main job: start moto on loopback, bootstrap, deploy webapp-$(ENV) to it, print the outputs
+	LOCAL=1 scripts/stack.sh create
+
+bootstrap: $(NPM_STAMP) ## The state backend stack (LOCAL=1: in the emulator); a second run changes nothing
+	scripts/stack.sh bootstrap
+
+create_stack: $(NPM_STAMP) ## Bootstrap if needed, build the release, deploy webapp-$(ENV)
+	scripts/stack.sh create
+
+update_stack: $(NPM_STAMP) ## Build and deploy a new release to webapp-$(ENV)
+	scripts/stack.sh update
+
+delete_stack: $(NPM_STAMP) ## Destroy webapp-$(ENV); the state bucket and its history are kept
+	scripts/stack.sh delete
 
 help: ## List the targets
 	@grep -E '^[a-z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -61,5 +78,6 @@ validate: synth ## terraform init + validate every synthesized stack, provider f
 bench: $(NPM_STAMP) ## Run the benchmarks; tables land in bench/results/
 	npm run bench:cold-start
 
-clean: ## Remove build output
-	rm -rf dist cdktf.out
+clean: ## Remove build output (and stop a moto that `make local` started)
+	-[ -f .local/moto.pid ] && kill $$(cat .local/moto.pid) 2>/dev/null; rm -f .local/moto.pid
+	rm -rf dist cdktf.out cdktf.local.out

@@ -8,6 +8,8 @@ export interface ArtifactBucketProps {
   readonly kmsKeyArn?: string;
   /** Days an old release version is kept after being replaced (instance refresh rollback reads it). @default 30 */
   readonly noncurrentVersionExpirationDays?: number;
+  /** See PrivateBucketProps.denyInsecureTransport; off only for the local emulator. @default true */
+  readonly denyInsecureTransport?: boolean;
 }
 
 /** Holds the service releases. Emptied on destroy: every release can be rebuilt from git. */
@@ -23,6 +25,7 @@ export class ArtifactBucket extends Construct {
       kmsKeyArn: props.kmsKeyArn,
       forceDestroy: true,
       noncurrentVersionExpirationDays: props.noncurrentVersionExpirationDays,
+      denyInsecureTransport: props.denyInsecureTransport,
     });
     this.bucketName = bucket.bucketName;
     this.bucketArn = bucket.bucketArn;

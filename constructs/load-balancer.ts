@@ -30,6 +30,8 @@ export interface LoadBalancerProps {
   readonly accessLogs?: boolean;
   /** Days access logs are kept. @default 90 */
   readonly accessLogRetentionDays?: number;
+  /** See PrivateBucketProps.denyInsecureTransport, for the log bucket; off only for the local emulator. @default true */
+  readonly denyInsecureTransport?: boolean;
   /** ACM certificate; with one, HTTPS on 443 and HTTP redirects to it. @default - HTTP only */
   readonly certificateArn?: string;
   /** Also listen on IPv6 (the public subnets need IPv6 ranges). @default false */
@@ -91,7 +93,7 @@ export class LoadBalancer extends Construct {
       });
     }
 
-    const logs = props.accessLogs ? this.accessLogBucket(props.name, props.accessLogRetentionDays ?? 90) : undefined;
+    const logs = props.accessLogs ? this.accessLogBucket(props.name, props.accessLogRetentionDays ?? 90, props.denyInsecureTransport) : undefined;
     const loadBalancer = new Lb(this, 'Resource', {
       name: props.name,
       loadBalancerType: 'application',
@@ -162,7 +164,7 @@ export class LoadBalancer extends Construct {
   }
 
   /** A bucket the regional load balancing service may write logs to, and nobody else. */
-  private accessLogBucket(name: string, retentionDays: number): PrivateBucket {
+  private accessLogBucket(name: string, retentionDays: number, denyInsecureTransport: boolean | undefined): PrivateBucket {
     const account = new DataAwsCallerIdentity(this, 'Account', {});
     const elbAccount = new DataAwsElbServiceAccount(this, 'ElbAccount', {});
     return new PrivateBucket(this, 'AccessLogs', {
@@ -170,6 +172,7 @@ export class LoadBalancer extends Construct {
       forceDestroy: true, // logs are not worth blocking a destroy for
       expirationDays: retentionDays,
       noncurrentVersionExpirationDays: 1,
+      denyInsecureTransport,
       policyStatements: (bucketArn) => [
         {
           // Regions older than August 2022 deliver as the regional ELB account, newer ones as the service.

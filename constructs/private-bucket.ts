@@ -25,6 +25,12 @@ export interface PrivateBucketProps {
   readonly noncurrentVersionExpirationDays?: number;
   /** Days before current objects expire; for logs. @default - never */
   readonly expirationDays?: number;
+  /**
+   * Deny every request that does not use TLS. Only local mode turns it off: moto evaluates bucket
+   * policies without request context, so the condition never holds and the Deny hits every request.
+   * @default true
+   */
+  readonly denyInsecureTransport?: boolean;
   /** Statements added to the bucket policy beside the TLS-only one, given the bucket's ARN. @default - none */
   readonly policyStatements?: (bucketArn: string) => DataAwsIamPolicyDocumentStatement[];
 }
@@ -76,21 +82,26 @@ export class PrivateBucket extends Construct {
     });
     new S3BucketOwnershipControls(this, 'OwnershipControls', { bucket: bucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' } });
 
-    const policy = new DataAwsIamPolicyDocument(this, 'PolicyDocument', {
-      statement: [
-        {
-          sid: 'DenyInsecureTransport',
-          effect: 'Deny',
-          principals: [{ type: '*', identifiers: ['*'] }],
-          actions: ['s3:*'],
-          resources: [bucket.arn, `${bucket.arn}/*`],
-          condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
-        },
-        ...(props.policyStatements?.(bucket.arn) ?? []),
-      ],
-    });
-    // The public access block must exist first, or S3 may judge a statement public while it is not there.
-    new S3BucketPolicy(this, 'Policy', { bucket: bucket.id, policy: policy.json, dependsOn: [publicAccess] });
+    const statements: DataAwsIamPolicyDocumentStatement[] = [
+      ...(props.denyInsecureTransport === false
+        ? []
+        : [
+            {
+              sid: 'DenyInsecureTransport',
+              effect: 'Deny',
+              principals: [{ type: '*', identifiers: ['*'] }],
+              actions: ['s3:*'],
+              resources: [bucket.arn, `${bucket.arn}/*`],
+              condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
+            },
+          ]),
+      ...(props.policyStatements?.(bucket.arn) ?? []),
+    ];
+    if (statements.length > 0) {
+      const policy = new DataAwsIamPolicyDocument(this, 'PolicyDocument', { statement: statements });
+      // The public access block must exist first, or S3 may judge a statement public while it is not there.
+      new S3BucketPolicy(this, 'Policy', { bucket: bucket.id, policy: policy.json, dependsOn: [publicAccess] });
+    }
 
     new S3BucketLifecycleConfiguration(this, 'Lifecycle', {
       bucket: bucket.id,

@@ -4,8 +4,9 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load-config.js';
 import type { ProjectSettings } from '../config/schema.js';
 import { APACHE_PORT, SERVICE_WORKER_PORTS, TAG_KEYS, WORKER_MEMORY_MAX_MEGABYTES } from '../constants.js';
-import { Alarms, ArtifactBucket, DnsAlias, LoadBalancer, Network, ServiceRelease, WebServerFleet } from '../constructs/index.js';
+import { Alarms, ArtifactBucket, DnsAlias, instanceArchitecture, LoadBalancer, Network, ServiceRelease, WebServerFleet } from '../constructs/index.js';
 import { renderUserData } from '../provisioning/render-user-data.js';
+import { EMULATOR_AMI_IDS, emulatorProviderSettings, type LocalEmulator, pointBackendAtEmulator } from './local-emulator.js';
 
 /** The built service release that this stack ships. */
 export interface BuiltRelease {
@@ -18,6 +19,8 @@ export interface WebAppStackProps {
   readonly project: ProjectSettings;
   readonly environment: EnvironmentConfig;
   readonly release: BuiltRelease;
+  /** Local mode: every AWS call and the state go to this emulator. @default - real AWS */
+  readonly emulator?: LocalEmulator;
 }
 
 /** One environment of the site: network, release bucket, load balancer, fleet, DNS and alarms. */
@@ -29,7 +32,7 @@ export class WebAppStack extends TerraformStack {
     const name = `${project.project}-${environment.name}`;
     const tags = { [TAG_KEYS.project]: project.project, [TAG_KEYS.environment]: environment.name, [TAG_KEYS.managedBy]: 'cdktf' };
 
-    new AwsProvider(this, 'aws', { region: project.region, defaultTags: [{ tags }] });
+    new AwsProvider(this, 'aws', { region: project.region, defaultTags: [{ tags }], ...(props.emulator && emulatorProviderSettings(props.emulator)) });
     const backend = new S3Backend(this, {
       bucket: project.stateBucketName,
       key: `${project.project}/${environment.name}/terraform.tfstate`,
@@ -38,6 +41,7 @@ export class WebAppStack extends TerraformStack {
     });
     // S3's own lock file (Terraform >= 1.10) instead of a DynamoDB table; cdktf's S3Backend has no field for it.
     backend.addOverride('use_lockfile', true);
+    if (props.emulator) pointBackendAtEmulator(backend, props.emulator);
 
     const dualStack = settings.dns?.dualStack ?? false;
     const network = new Network(this, 'Network', settings.network.mode === 'new' ? { ...settings.network, dualStack } : settings.network);
@@ -45,6 +49,7 @@ export class WebAppStack extends TerraformStack {
       bucketPrefix: `${name}-artifacts-`,
       kmsKeyArn: settings.artifacts.kmsKeyArn,
       noncurrentVersionExpirationDays: settings.artifacts.noncurrentVersionExpirationDays,
+      denyInsecureTransport: !props.emulator,
     });
     const release = new ServiceRelease(this, 'Release', {
       bucketName: artifacts.bucketName,
@@ -62,6 +67,7 @@ export class WebAppStack extends TerraformStack {
       deletionProtection: settings.loadBalancer.deletionProtection ?? settings.production,
       accessLogs: settings.loadBalancer.accessLogs ?? settings.production,
       accessLogRetentionDays: settings.loadBalancer.accessLogRetentionDays,
+      denyInsecureTransport: !props.emulator,
       certificateArn: dns?.certificateArn,
       dualStack,
       deregistrationDelaySeconds: settings.service.shutdownTimeoutSeconds,
@@ -74,6 +80,8 @@ export class WebAppStack extends TerraformStack {
       privateSubnetIds: network.privateSubnetIds,
       loadBalancer,
       ...settings.fleet,
+      // The emulator has no Debian images; local mode names one of its own for the architecture.
+      amiId: props.emulator ? EMULATOR_AMI_IDS[instanceArchitecture(settings.fleet.instanceType)!] : settings.fleet.amiId,
       artifactBucketArn: artifacts.bucketArn,
       artifactKmsKeyArn: artifacts.kmsKeyArn,
       userData: renderUserData({

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The old project's commands, through cdktf as users run it.
+# Usage: scripts/stack.sh bootstrap|create|update|delete   (ENV=dev|prod, LOCAL=1 for the emulator)
+#   bootstrap  the state-backend stack (the S3 bucket holding every environment's state); idempotent
+#   create     bootstrap if needed, build the release, deploy webapp-$ENV
+#   update     build the release and deploy webapp-$ENV again (a changed release rolls the fleet)
+#   delete     destroy webapp-$ENV; the state bucket and its history are kept
+# LOCAL=1 starts moto's server mode from the project's .venv on 127.0.0.1:${LOCAL_PORT:-4566}
+# (unless one answers there already) and points every AWS call and the state backend at it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+action=${1:?usage: scripts/stack.sh bootstrap|create|update|delete}
+ENV=${ENV:-dev}
+export ENV CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE="$PWD/terraform.tfrc"
+# `terraform providers lock` needs the registry; the provider comes from the local mirror instead.
+flags=(--skip-provider-lock --auto-approve)
+
+if [ "${LOCAL:-}" = 1 ]; then
+  port=${LOCAL_PORT:-4566}
+  export LOCAL_AWS_ENDPOINT="http://127.0.0.1:$port"
+  # The emulator accepts any key; never let a real credential or the instance metadata service in.
+  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_EC2_METADATA_DISABLED=true
+  unset AWS_PROFILE AWS_SESSION_TOKEN
+  flags+=(--output cdktf.local.out)
+  if ! curl -sf "$LOCAL_AWS_ENDPOINT/moto-api/" >/dev/null 2>&1; then
+    scripts/setup-venv.sh
+    mkdir -p .local
+    # AWS-managed policies (AmazonSSMManagedInstanceCore) exist in moto only when it loads them.
+    MOTO_IAM_LOAD_MANAGED_POLICIES=true nohup .venv/bin/moto_server -H 127.0.0.1 -p "$port" >.local/moto.log 2>&1 &
+    echo $! >.local/moto.pid
+    for _ in $(seq 100); do curl -sf "$LOCAL_AWS_ENDPOINT/moto-api/" >/dev/null 2>&1 && break; sleep 0.1; done
+    curl -sf "$LOCAL_AWS_ENDPOINT/moto-api/" >/dev/null || { echo "moto did not start; see .local/moto.log" >&2; exit 1; }
+    echo "moto listening on $LOCAL_AWS_ENDPOINT (pid $(cat .local/moto.pid), log .local/moto.log)" >&2
+  fi
+fi
+
+cdktf() { npx cdktf "$@"; }
+
+case "$action" in
+  bootstrap) cdktf deploy state-backend "${flags[@]}" ;;
+  create) cdktf deploy state-backend "${flags[@]}" && cdktf deploy "webapp-$ENV" "${flags[@]}" ;;
+  update) cdktf deploy "webapp-$ENV" "${flags[@]}" ;;
+  delete) cdktf destroy "webapp-$ENV" "${flags[@]}" ;;
+  *) echo "unknown action $action" >&2; exit 2 ;;
+esac
