@@ -1,0 +1,57 @@
+import { join } from 'node:path';
+import { describe, expect, test } from '@jest/globals';
+import { Testing } from 'cdktf';
+import { loadConfig } from '../../config/load-config.js';
+import { EMULATOR_AMI_IDS } from '../../stacks/local-emulator.js';
+import { StateBackendStack } from '../../stacks/state-backend-stack.js';
+import { WebAppStack } from '../../stacks/web-app-stack.js';
+import { dataOf, fixtureRelease, type Json, resourcesOf } from '../synth.js';
+
+const config = loadConfig(join(import.meta.dirname, '..', '..', 'config'));
+const emulator = { endpoint: 'http://127.0.0.1:4566' };
+
+function synthDev(withEmulator: boolean): Json {
+  const stack = new WebAppStack(Testing.app(), 'webapp-dev', { project: config.project, environment: config.environments[0], release: fixtureRelease(), emulator: withEmulator ? emulator : undefined });
+  return JSON.parse(Testing.synth(stack));
+}
+
+describe('local mode', () => {
+  const local = synthDev(true);
+  const real = synthDev(false);
+
+  test('points every AWS service the stacks use at the emulator, with path-style S3 and no metadata API', () => {
+    const [provider] = local.provider.aws;
+    expect(Object.keys(provider.endpoints[0]).sort()).toEqual(['acm', 'autoscaling', 'cloudwatch', 'ec2', 'elbv2', 'iam', 'route53', 's3', 'sns', 'sts']);
+    expect(new Set(Object.values(provider.endpoints[0]))).toEqual(new Set([emulator.endpoint]));
+    expect(provider).toMatchObject({ s3_use_path_style: true, skip_credentials_validation: true, skip_metadata_api_check: 'true' });
+    expect(provider.access_key).toBeUndefined();
+  });
+
+  test('keeps the state in the emulator, with the lock file', () => {
+    expect(local.terraform.backend.s3).toMatchObject({
+      endpoints: { s3: emulator.endpoint, sts: emulator.endpoint, iam: emulator.endpoint },
+      use_path_style: true,
+      use_lockfile: true,
+      skip_metadata_api_check: true,
+    });
+  });
+
+  test("handles the emulator's gaps: its own image, no TLS-only bucket statement", () => {
+    const [image] = Object.values(dataOf(local, 'aws_ami'));
+    expect(image.filter[0]).toEqual({ name: 'image-id', values: [EMULATOR_AMI_IDS.arm64] });
+    expect(resourcesOf(local, 'aws_s3_bucket_policy')).toEqual({});
+  });
+
+  test('changes nothing for real AWS', () => {
+    expect(real.provider.aws[0].endpoints).toBeUndefined();
+    expect(real.terraform.backend.s3.endpoints).toBeUndefined();
+    expect(Object.keys(resourcesOf(real, 'aws_s3_bucket_policy'))).toHaveLength(1);
+    expect(Object.values(dataOf(real, 'aws_ami'))[0].owners).toEqual(['136693071363']);
+  });
+
+  test('keeps the bootstrap state apart from the real one', () => {
+    const stack = new StateBackendStack(Testing.app(), 'state-backend', { project: config.project, emulator });
+    const synthesized = JSON.parse(Testing.synth(stack));
+    expect(synthesized.terraform.backend).toEqual({ local: { path: '../../../.local/terraform.state-backend.tfstate' } });
+  });
+});
