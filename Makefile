@@ -3,8 +3,6 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 NPM_STAMP := node_modules/.package-lock.json
-ENV ?= dev
-export ENV
 STACKS := state-backend $(patsubst config/environments/%.json,webapp-%,$(wildcard config/environments/*.json))
 
 # Terraform takes the AWS provider from the machine's mirror (terraform.tfrc); no telemetry calls.
@@ -13,19 +11,20 @@ export CHECKPOINT_DISABLE := 1
 
 .PHONY: help local bootstrap create_stack update_stack delete_stack install deps venv test test-unit test-real typecheck build_service run synth validate rootfs bench clean
 
-local: $(NPM_STAMP) ## Main job: start moto on loopback, bootstrap, deploy webapp-$(ENV) to it, print the outputs
+# The stack commands take ENV (default dev) from the environment: make create_stack ENV=prod
+local: $(NPM_STAMP) ## Main job: start moto on loopback, bootstrap, deploy webapp-$ENV (dev) to it, print the outputs
 	LOCAL=1 scripts/stack.sh create
 
 bootstrap: $(NPM_STAMP) ## The state backend stack (LOCAL=1: in the emulator); a second run changes nothing
 	scripts/stack.sh bootstrap
 
-create_stack: $(NPM_STAMP) ## Bootstrap if needed, build the release, deploy webapp-$(ENV)
+create_stack: $(NPM_STAMP) ## Bootstrap if needed, build the release, deploy webapp-$ENV (default dev)
 	scripts/stack.sh create
 
-update_stack: $(NPM_STAMP) ## Build and deploy a new release to webapp-$(ENV)
+update_stack: $(NPM_STAMP) ## Build and deploy a new release to webapp-$ENV
 	scripts/stack.sh update
 
-delete_stack: $(NPM_STAMP) ## Destroy webapp-$(ENV); the state bucket and its history are kept
+delete_stack: $(NPM_STAMP) ## Destroy webapp-$ENV; the state bucket and its history are kept
 	scripts/stack.sh delete
 
 help: ## List the targets

@@ -12,7 +12,8 @@ describe('cdktf synth with the real Terraform', () => {
   beforeAll(() => {
     requireTerraform();
     outDir = join(mkdtempSync(join(tmpdir(), 'synth-')), 'cdktf.out');
-    const run = spawnSync(cdktf, ['synth', '--output', outDir], { cwd: REPOSITORY_ROOT, env: terraformEnv(), encoding: 'utf8' });
+    // Every environment: no ENV (which would keep one) and no emulator endpoint.
+    const run = spawnSync(cdktf, ['synth', '--output', outDir], { cwd: REPOSITORY_ROOT, env: terraformEnv({ ENV: '', LOCAL_AWS_ENDPOINT: '' }), encoding: 'utf8' });
     if (run.status !== 0) throw new Error(`cdktf synth failed:\n${run.stdout}\n${run.stderr}`);
   }, 120_000);
 
