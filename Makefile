@@ -9,11 +9,14 @@ STACKS := state-backend $(patsubst config/environments/%.json,webapp-%,$(wildcar
 export TF_CLI_CONFIG_FILE := $(CURDIR)/terraform.tfrc
 export CHECKPOINT_DISABLE := 1
 
-.PHONY: help local bootstrap create_stack update_stack delete_stack install deps venv test test-unit test-real typecheck build_service run synth validate rootfs bench clean
+.PHONY: help local plan bootstrap create_stack update_stack delete_stack install deps venv test test-unit test-real typecheck build_service run synth validate rootfs bench clean
 
 # The stack commands take ENV (default dev) from the environment: make create_stack ENV=prod
-local: $(NPM_STAMP) ## Main job: start moto on loopback, bootstrap, deploy webapp-$ENV (dev) to it, print the outputs
-	LOCAL=1 scripts/stack.sh create
+local: $(NPM_STAMP) ## Main job: start moto on loopback, bootstrap, deploy webapp-$ENV (dev) to it, print the outputs and the plan review
+	scripts/stack.sh local
+
+plan: $(NPM_STAMP) ## Synth, terraform plan saved to a file, its JSON and the review; exit 3 on a protected loss unless ALLOW_DESTROY=1
+	scripts/stack.sh plan
 
 bootstrap: $(NPM_STAMP) ## The state backend stack (LOCAL=1: in the emulator); a second run changes nothing
 	scripts/stack.sh bootstrap

@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
 # The old project's commands, through cdktf as users run it.
-# Usage: scripts/stack.sh bootstrap|create|update|delete   (ENV=dev|prod, LOCAL=1 for the emulator)
+# Usage: scripts/stack.sh bootstrap|create|update|delete|plan|local   (ENV=dev|prod, LOCAL=1 for the emulator)
 #   bootstrap  the state-backend stack (the S3 bucket holding every environment's state); idempotent
 #   create     bootstrap if needed, build the release, deploy webapp-$ENV
 #   update     build the release and deploy webapp-$ENV again (a changed release rolls the fleet)
 #   delete     destroy webapp-$ENV; the state bucket and its history are kept
+#   plan       synth, `terraform plan` saved to cdktf.out/stacks/webapp-$ENV/plan.tfplan, its JSON
+#              (plan.json) and the review (plan.review.md / .json); exits 3 when a protected
+#              resource would be destroyed or replaced, unless ALLOW_DESTROY=1
+#   local      LOCAL=1 create, then plan: the main job
 # LOCAL=1 starts moto's server mode from the project's .venv on 127.0.0.1:${LOCAL_PORT:-4566}
 # (unless one answers there already) and points every AWS call and the state backend at it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-action=${1:?usage: scripts/stack.sh bootstrap|create|update|delete}
+action=${1:?usage: scripts/stack.sh bootstrap|create|update|delete|plan|local}
+[ "$action" = local ] && export LOCAL=1
 ENV=${ENV:-dev}
 export ENV CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE="$PWD/terraform.tfrc"
 # `terraform providers lock` needs the registry; the provider comes from the local mirror instead.
 flags=(--skip-provider-lock --auto-approve)
+out=cdktf.out
 
 if [ "${LOCAL:-}" = 1 ]; then
   port=${LOCAL_PORT:-4566}
@@ -22,7 +28,8 @@ if [ "${LOCAL:-}" = 1 ]; then
   # The emulator accepts any key; never let a real credential or the instance metadata service in.
   export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_EC2_METADATA_DISABLED=true
   unset AWS_PROFILE AWS_SESSION_TOKEN
-  flags+=(--output cdktf.local.out)
+  out=cdktf.local.out
+  flags+=(--output "$out")
   if ! curl -sf "$LOCAL_AWS_ENDPOINT/moto-api/" >/dev/null 2>&1; then
     scripts/setup-venv.sh
     mkdir -p .local
@@ -37,10 +44,23 @@ fi
 
 cdktf() { npx cdktf "$@"; }
 
+plan() {
+  npx cdktf synth --output "$out" >/dev/null
+  local dir="$out/stacks/webapp-$ENV"
+  terraform -chdir="$dir" init -input=false -reconfigure -no-color >/dev/null
+  terraform -chdir="$dir" plan -input=false -no-color -out=plan.tfplan >"$dir/plan.txt" \
+    || { cat "$dir/plan.txt" >&2; return 1; }
+  terraform -chdir="$dir" show -json plan.tfplan >"$dir/plan.json"
+  echo "plan: $dir/plan.tfplan (text: plan.txt, JSON: plan.json)" >&2
+  node_modules/.bin/tsx scripts/plan-review.ts "$dir/plan.json"
+}
+
 case "$action" in
   bootstrap) cdktf deploy state-backend "${flags[@]}" ;;
   create) cdktf deploy state-backend "${flags[@]}" && cdktf deploy "webapp-$ENV" "${flags[@]}" ;;
   update) cdktf deploy "webapp-$ENV" "${flags[@]}" ;;
   delete) cdktf destroy "webapp-$ENV" "${flags[@]}" ;;
+  plan) plan ;;
+  local) cdktf deploy state-backend "${flags[@]}" && cdktf deploy "webapp-$ENV" "${flags[@]}" && plan ;;
   *) echo "unknown action $action" >&2; exit 2 ;;
 esac
