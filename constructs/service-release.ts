@@ -35,7 +35,7 @@ export class ServiceRelease extends Construct {
     if (!existsSync(props.archivePath)) {
       throw new ConfigError(`release archive ${props.archivePath} does not exist; build it with \`npm run build:service\``);
     }
-    if (!/^[0-9a-f]{16}$|^development$/.test(props.releaseId)) {
+    if (!/^[0-9a-f]{16}$/.test(props.releaseId)) {
       throw new ConfigError(`releaseId (${JSON.stringify(props.releaseId)}) must be 16 hex digits as written in the release manifest`);
     }
 

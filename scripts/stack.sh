@@ -44,6 +44,8 @@ fi
 
 cdktf() { npx cdktf "$@"; }
 
+create() { cdktf deploy state-backend "${flags[@]}" && cdktf deploy "webapp-$ENV" "${flags[@]}"; }
+
 plan() {
   npx cdktf synth --output "$out" >/dev/null
   local dir="$out/stacks/webapp-$ENV"
@@ -57,10 +59,10 @@ plan() {
 
 case "$action" in
   bootstrap) cdktf deploy state-backend "${flags[@]}" ;;
-  create) cdktf deploy state-backend "${flags[@]}" && cdktf deploy "webapp-$ENV" "${flags[@]}" ;;
+  create) create ;;
   update) cdktf deploy "webapp-$ENV" "${flags[@]}" ;;
   delete) cdktf destroy "webapp-$ENV" "${flags[@]}" ;;
   plan) plan ;;
-  local) cdktf deploy state-backend "${flags[@]}" && cdktf deploy "webapp-$ENV" "${flags[@]}" && plan ;;
+  local) create && plan ;;
   *) echo "unknown action $action" >&2; exit 2 ;;
 esac

@@ -3,13 +3,13 @@ import { Injectable } from '@nestjs/common';
 /** Whether the process is serving or draining; /health reads it, the SIGTERM handler sets it. */
 @Injectable()
 export class LifecycleService {
-  private shutdownStartedAt: number | null = null;
+  private shuttingDown = false;
 
   beginShutdown(): void {
-    this.shutdownStartedAt ??= Date.now();
+    this.shuttingDown = true;
   }
 
   get isShuttingDown(): boolean {
-    return this.shutdownStartedAt !== null;
+    return this.shuttingDown;
   }
 }
