@@ -44,6 +44,8 @@ export const RELEASE_ENTRY_FILE = 'server.mjs';
 
 /** Key prefix of release archives in the artifact bucket; the instance role may read only this. */
 export const RELEASE_KEY_PREFIX = 'releases/';
+/** The one key the service release lives under; S3 versioning keeps each release as its own version. */
+export const RELEASE_OBJECT_KEY = `${RELEASE_KEY_PREFIX}service.zip`;
 /** Tag keys put on every resource through the provider's default tags. */
 export const TAG_KEYS = { project: 'Project', environment: 'Environment', managedBy: 'ManagedBy' } as const;
 /** AWS account that publishes the official Debian AMIs. */

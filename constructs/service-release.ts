@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object/index.js';
 import { AssetType, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
-import { RELEASE_KEY_PREFIX } from '../constants.js';
+import { RELEASE_OBJECT_KEY } from '../constants.js';
 import { ConfigError } from './config-error.js';
 
 export interface ServiceReleaseProps {
@@ -11,7 +11,7 @@ export interface ServiceReleaseProps {
   readonly bucketName: string;
   /**
    * The release archive made by `npm run build:service` (dist/release.zip). It is built with fixed
-   * timestamps, so its bytes, and the object key derived from them, are the same on every machine.
+   * timestamps, so its bytes, and the sha256 that instances check, are the same on every machine.
    */
   readonly archivePath: string;
   /** The release id from the release's manifest, recorded on the object. */
@@ -19,8 +19,10 @@ export interface ServiceReleaseProps {
 }
 
 /**
- * The service release as one S3 object whose key is the archive's sha256: an unchanged service keeps
- * its key (no instance is replaced), a changed one gets a new key and so a new launch template version.
+ * The service release as one S3 object under a fixed key in the versioned artifact bucket. A changed
+ * archive (its sha256 is the object's `source_hash`) updates the object in place: S3 keeps the old
+ * release as a noncurrent version, the new version id goes into the user data, and so into a new
+ * launch template version. An unchanged archive changes nothing. Nothing is replaced on a release.
  */
 export class ServiceRelease extends Construct {
   readonly releaseId: string;
@@ -41,7 +43,7 @@ export class ServiceRelease extends Construct {
 
     this.archiveSha256 = createHash('sha256').update(readFileSync(props.archivePath)).digest('hex');
     this.releaseId = props.releaseId;
-    this.objectKey = `${RELEASE_KEY_PREFIX}${this.archiveSha256}.zip`;
+    this.objectKey = RELEASE_OBJECT_KEY;
 
     // A FILE asset is copied as is; cdktf's ARCHIVE type would zip with timestamps and differ per clone.
     const asset = new TerraformAsset(this, 'Archive', { path: props.archivePath, type: AssetType.FILE });
@@ -49,6 +51,8 @@ export class ServiceRelease extends Construct {
       bucket: props.bucketName,
       key: this.objectKey,
       source: asset.path,
+      // Without it a new archive at an unchanged path would not count as a change.
+      sourceHash: this.archiveSha256,
       contentType: 'application/zip',
       metadata: { 'release-id': props.releaseId, sha256: this.archiveSha256 },
     });

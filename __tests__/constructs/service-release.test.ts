@@ -9,7 +9,7 @@ describe('ServiceRelease', () => {
   const release = fixtureRelease();
   const sha256 = createHash('sha256').update(readFileSync(release.archivePath)).digest('hex');
 
-  test('uploads the archive under a key that is its sha256, from a relative asset path', () => {
+  test('uploads the archive under the fixed release key, its sha256 as source hash, from a relative asset path', () => {
     let construct!: ServiceRelease;
     const out = synthScope((scope) => {
       construct = new ServiceRelease(scope, 'Release', { bucketName: 'bucket', ...release });
@@ -17,7 +17,8 @@ describe('ServiceRelease', () => {
     const object = onlyResource(out, 'aws_s3_object');
     expect(object).toEqual({
       bucket: 'bucket',
-      key: `releases/${sha256}.zip`,
+      key: 'releases/service.zip',
+      source_hash: sha256,
       source: expect.stringMatching(/^assets\/Release_Archive_[0-9A-F]{8}\/[0-9A-F]{32}\/release\.zip$/),
       content_type: 'application/zip',
       metadata: { 'release-id': '0123456789abcdef', sha256 },

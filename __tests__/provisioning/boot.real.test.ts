@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { RELEASE_MANIFEST_FILE } from '../../constants.js';
+import { RELEASE_MANIFEST_FILE, RELEASE_OBJECT_KEY } from '../../constants.js';
 import { renderUserData, type UserDataInput, workerUnit } from '../../provisioning/render-user-data.js';
 import { FAKE_CREDENTIALS, type Moto, startMoto } from '../moto.js';
 import { buildRelease, variantRelease } from '../scripts/release-process.js';
@@ -36,7 +36,8 @@ const url = (path: string) => `http://127.0.0.1:${input.apachePort}${path}`;
 async function uploadRelease(archivePath: string) {
   const body = readFileSync(archivePath);
   const sha256 = createHash('sha256').update(body).digest('hex');
-  const key = `releases/${sha256}.zip`;
+  // One key, as the stack does: each upload is a new version, and the install script fetches by version id.
+  const key = RELEASE_OBJECT_KEY;
   const { VersionId } = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
   return { key, sha256, versionId: VersionId! };
 }

@@ -53,7 +53,7 @@ describe('renderUserData', () => {
       [
         'AWS_REGION=eu-west-1',
         'RELEASE_BUCKET=webapp-dev-artifacts-123',
-        `RELEASE_KEY=releases/${'a'.repeat(64)}.zip`,
+        'RELEASE_KEY=releases/service.zip',
         'RELEASE_VERSION_ID=v1',
         'RELEASE_ID=0123456789abcdef',
         `RELEASE_SHA256=${'a'.repeat(64)}`,

@@ -4,7 +4,7 @@ import type { UserDataInput } from '../../provisioning/render-user-data.js';
 export const SAMPLE_INPUT: UserDataInput = {
   region: 'eu-west-1',
   bucketName: 'webapp-dev-artifacts-123',
-  objectKey: `releases/${'a'.repeat(64)}.zip`,
+  objectKey: 'releases/service.zip',
   objectVersionId: 'v1',
   releaseId: '0123456789abcdef',
   archiveSha256: 'a'.repeat(64),
