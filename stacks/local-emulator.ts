@@ -1,5 +1,9 @@
+import { AutoscalingGroup } from '@cdktf/provider-aws/lib/autoscaling-group/index.js';
 import type { AwsProviderConfig } from '@cdktf/provider-aws/lib/provider/index.js';
-import type { S3Backend } from 'cdktf';
+import type { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js';
+import type { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
+import { type S3Backend, TerraformResource } from 'cdktf';
+import type { IConstruct } from 'constructs';
 
 /**
  * Local mode: every AWS API and the state backend go to one emulator endpoint (moto's server mode on
@@ -32,4 +36,50 @@ export function pointBackendAtEmulator(backend: S3Backend, emulator: LocalEmulat
   backend.addOverride('skip_credentials_validation', true);
   backend.addOverride('skip_metadata_api_check', true);
   backend.addOverride('skip_requesting_account_id', true);
+}
+
+interface IgnoredAttribute {
+  readonly attribute: string;
+  readonly why: string;
+  /** Only resources this accepts. @default every resource of the type */
+  readonly appliesTo?: (resource: TerraformResource) => boolean;
+}
+
+/** A security group rule whose peer is another security group (the only kind moto strips the description of). */
+const referencesGroup = (rule: TerraformResource) => (rule as VpcSecurityGroupIngressRule | VpcSecurityGroupEgressRule).referencedSecurityGroupIdInput !== undefined;
+const DROPPED_DESCRIPTION: IgnoredAttribute = { attribute: 'description', why: 'moto drops the description of a rule that references a security group', appliesTo: referencesGroup };
+
+/**
+ * Attributes the emulator stores or reports differently from AWS, so that every plan after a
+ * deploy would show them as changes. Local mode tells Terraform to ignore exactly these (and only
+ * there); the lifecycle test checks that each one still differs in the emulator's state, so a gap
+ * that moto closes shows up as a failing test rather than a stale entry.
+ */
+export const EMULATOR_IGNORED_ATTRIBUTES: Readonly<Record<string, readonly IgnoredAttribute[]>> = {
+  aws_autoscaling_group: [{ attribute: 'default_instance_warmup', why: 'moto forgets it and reports 0' }],
+  aws_autoscaling_policy: [
+    { attribute: 'enabled', why: 'moto reports false for an enabled policy' },
+    { attribute: 'predictive_scaling_configuration', why: 'moto reports an empty block for a target-tracking policy' },
+  ],
+  aws_launch_template: [{ attribute: 'tag_specifications', why: "moto adds the template's own tags as a `launch-template` tag specification" }],
+  aws_vpc_security_group_ingress_rule: [DROPPED_DESCRIPTION],
+  aws_vpc_security_group_egress_rule: [DROPPED_DESCRIPTION],
+};
+
+/**
+ * Local mode's handling of the emulator's gaps, applied to every resource under `scope`:
+ * - the attributes in EMULATOR_IGNORED_ATTRIBUTES go into `lifecycle.ignore_changes`;
+ * - auto scaling groups lose their `instance_refresh` block: moto does not implement
+ *   StartInstanceRefresh (it answers 500, which the provider retries for many minutes), so a release
+ *   moves the group to the new launch template version without rolling the instances.
+ */
+export function handleEmulatorGaps(scope: IConstruct): void {
+  for (const node of scope.node.findAll()) {
+    if (!(node instanceof TerraformResource)) continue;
+    if (node instanceof AutoscalingGroup) node.resetInstanceRefresh();
+    const attributes = (EMULATOR_IGNORED_ATTRIBUTES[node.terraformResourceType] ?? []).filter((gap) => gap.appliesTo?.(node) ?? true).map((gap) => gap.attribute);
+    const existing = node.lifecycle?.ignoreChanges;
+    if (attributes.length === 0 || existing === 'all') continue;
+    node.lifecycle = { ...node.lifecycle, ignoreChanges: [...(existing ?? []), ...attributes] };
+  }
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { Testing } from 'cdktf';
 import { loadConfig } from '../../config/load-config.js';
-import { EMULATOR_AMI_IDS } from '../../stacks/local-emulator.js';
+import { EMULATOR_AMI_IDS, EMULATOR_IGNORED_ATTRIBUTES } from '../../stacks/local-emulator.js';
 import { StateBackendStack } from '../../stacks/state-backend-stack.js';
 import { WebAppStack } from '../../stacks/web-app-stack.js';
 import { dataOf, fixtureRelease, type Json, resourcesOf } from '../synth.js';
@@ -40,6 +40,32 @@ describe('local mode', () => {
     const [image] = Object.values(dataOf(local, 'aws_ami'));
     expect(image.filter[0]).toEqual({ name: 'image-id', values: [EMULATOR_AMI_IDS.arm64] });
     expect(resourcesOf(local, 'aws_s3_bucket_policy')).toEqual({});
+  });
+
+  test('ignores exactly the attributes the emulator gets wrong, keeping what was ignored already', () => {
+    const ignored = (synthesized: Json) =>
+      Object.fromEntries(
+        Object.entries(synthesized.resource as Record<string, Record<string, Json>>).flatMap(([type, resources]) =>
+          Object.entries(resources)
+            .filter(([, resource]) => resource.lifecycle?.ignore_changes)
+            .map(([name, resource]) => [`${type}.${name.replace(/_[0-9A-F]{8}$/, '')}`, resource.lifecycle.ignore_changes]),
+        ),
+      );
+    expect(ignored(local)).toEqual({
+      'aws_autoscaling_group.Fleet_Group': ['desired_capacity', 'default_instance_warmup'],
+      'aws_autoscaling_policy.Fleet_CpuTarget': ['enabled', 'predictive_scaling_configuration'],
+      'aws_launch_template.Fleet_LaunchTemplate': ['tag_specifications'],
+      'aws_vpc_security_group_ingress_rule.Fleet_FromLoadBalancer': ['description'],
+      'aws_vpc_security_group_egress_rule.Fleet_LoadBalancerToFleet': ['description'],
+    });
+    expect(ignored(real)).toEqual({ 'aws_autoscaling_group.Fleet_Group': ['desired_capacity'] });
+    // Every listed type occurs in the stack, so no entry is dead.
+    for (const type of Object.keys(EMULATOR_IGNORED_ATTRIBUTES)) expect(Object.keys(resourcesOf(local, type)).length).toBeGreaterThan(0);
+  });
+
+  test('drops the instance refresh, which the emulator does not implement, in local mode only', () => {
+    expect(Object.values(resourcesOf(local, 'aws_autoscaling_group'))[0].instance_refresh).toBeUndefined();
+    expect(Object.values(resourcesOf(real, 'aws_autoscaling_group'))[0].instance_refresh).toMatchObject({ strategy: 'Rolling' });
   });
 
   test('changes nothing for real AWS', () => {
