@@ -5,7 +5,7 @@ import { LbListener } from '@cdktf/provider-aws/lib/lb-listener/index.js';
 import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group/index.js';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
-import { Token } from 'cdktf';
+import { type IResolvable, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { APACHE_PORT, HEALTH_PATH } from '../constants.js';
 import { ConfigError } from './config-error.js';
@@ -24,8 +24,8 @@ export interface LoadBalancerProps {
   readonly targetPort?: number;
   /** Seconds an idle client connection is kept; must stay below Apache's KeepAliveTimeout. @default 60 */
   readonly idleTimeoutSeconds?: number;
-  /** Refuse deletion through the API. @default false */
-  readonly deletionProtection?: boolean;
+  /** Refuse deletion through the API (a Terraform variable's value works too). @default false */
+  readonly deletionProtection?: boolean | IResolvable;
   /** Write access logs to a bucket made for them. @default false */
   readonly accessLogs?: boolean;
   /** Days access logs are kept. @default 90 */

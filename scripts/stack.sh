@@ -4,7 +4,8 @@
 #   bootstrap  the state-backend stack (the S3 bucket holding every environment's state); idempotent
 #   create     bootstrap if needed, build the release, deploy webapp-$ENV
 #   update     build the release and deploy webapp-$ENV again (a changed release rolls the fleet)
-#   delete     destroy webapp-$ENV; the state bucket and its history are kept
+#   delete     destroy webapp-$ENV, first switching the load balancer's deletion protection off where it
+#              is on (a targeted apply of var.deletion_protection=false); the state bucket and its history are kept
 #   plan       synth, `terraform plan` saved to cdktf.out/stacks/webapp-$ENV/plan.tfplan, its JSON
 #              (plan.json) and the review (plan.review.md / .json); exits 3 when a protected
 #              resource would be destroyed or replaced, unless ALLOW_DESTROY=1
@@ -33,8 +34,9 @@ if [ "${LOCAL:-}" = 1 ]; then
   if ! curl -sf "$LOCAL_AWS_ENDPOINT/moto-api/" >/dev/null 2>&1; then
     scripts/setup-venv.sh
     mkdir -p .local
-    # AWS-managed policies (AmazonSSMManagedInstanceCore) exist in moto only when it loads them.
-    MOTO_IAM_LOAD_MANAGED_POLICIES=true nohup .venv/bin/moto_server -H 127.0.0.1 -p "$port" >.local/moto.log 2>&1 &
+    # AWS-managed policies (AmazonSSMManagedInstanceCore) exist in moto only when it loads them;
+    # ACM certificates stay PENDING_VALIDATION for 60 s in moto unless told otherwise.
+    MOTO_IAM_LOAD_MANAGED_POLICIES=true MOTO_ACM_VALIDATION_WAIT=0 nohup .venv/bin/moto_server -H 127.0.0.1 -p "$port" >.local/moto.log 2>&1 &
     echo $! >.local/moto.pid
     for _ in $(seq 100); do curl -sf "$LOCAL_AWS_ENDPOINT/moto-api/" >/dev/null 2>&1 && break; sleep 0.1; done
     curl -sf "$LOCAL_AWS_ENDPOINT/moto-api/" >/dev/null || { echo "moto did not start; see .local/moto.log" >&2; exit 1; }
@@ -44,12 +46,23 @@ fi
 
 cdktf() { npx cdktf "$@"; }
 
-create() { cdktf deploy state-backend "${flags[@]}" && cdktf deploy "webapp-$ENV" "${flags[@]}"; }
+create() {
+  # The hosted zone is the user's, looked up by name; in the emulator it must be made first.
+  [ "${LOCAL:-}" = 1 ] && NODE_NO_WARNINGS=1 node_modules/.bin/tsx scripts/emulator-hosted-zone.ts
+  cdktf deploy state-backend "${flags[@]}" && cdktf deploy "webapp-$ENV" "${flags[@]}"
+}
 
-plan() {
+# Synthesizes and initializes webapp-$ENV for plain terraform commands; prints its directory.
+synth_and_init() {
   npx cdktf synth --output "$out" >/dev/null
   local dir="$out/stacks/webapp-$ENV"
   terraform -chdir="$dir" init -input=false -reconfigure -no-color >/dev/null
+  echo "$dir"
+}
+
+plan() {
+  local dir
+  dir=$(synth_and_init)
   terraform -chdir="$dir" plan -input=false -no-color -out=plan.tfplan >"$dir/plan.txt" \
     || { cat "$dir/plan.txt" >&2; return 1; }
   terraform -chdir="$dir" show -json plan.tfplan >"$dir/plan.json"
@@ -57,11 +70,22 @@ plan() {
   node_modules/.bin/tsx scripts/plan-review.ts "$dir/plan.json"
 }
 
+delete() {
+  local dir lb
+  dir=$(synth_and_init)
+  lb=$(terraform -chdir="$dir" state list | grep '^aws_lb\.' || true)
+  if [ -n "$lb" ] && terraform -chdir="$dir" state show -no-color "$lb" | grep -Eq '^ *enable_deletion_protection *= *true$'; then
+    echo "switching off deletion protection of $lb before destroying" >&2
+    terraform -chdir="$dir" apply -input=false -no-color -auto-approve -target="$lb" -var deletion_protection=false
+  fi
+  cdktf destroy "webapp-$ENV" "${flags[@]}"
+}
+
 case "$action" in
   bootstrap) cdktf deploy state-backend "${flags[@]}" ;;
   create) create ;;
   update) cdktf deploy "webapp-$ENV" "${flags[@]}" ;;
-  delete) cdktf destroy "webapp-$ENV" "${flags[@]}" ;;
+  delete) delete ;;
   plan) plan ;;
   local) create && plan ;;
   *) echo "unknown action $action" >&2; exit 2 ;;

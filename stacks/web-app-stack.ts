@@ -1,12 +1,15 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
-import { S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
+import { S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load-config.js';
 import type { ProjectSettings } from '../config/schema.js';
 import { APACHE_PORT, SERVICE_WORKER_PORTS, TAG_KEYS, WORKER_MEMORY_MAX_MEGABYTES } from '../constants.js';
 import { Alarms, ArtifactBucket, DnsAlias, instanceArchitecture, LoadBalancer, Network, ServiceRelease, WebServerFleet } from '../constructs/index.js';
 import { renderUserData } from '../provisioning/render-user-data.js';
-import { EMULATOR_AMI_IDS, emulatorProviderSettings, type LocalEmulator, pointBackendAtEmulator } from './local-emulator.js';
+import { EMULATOR_AMI_IDS, emulatorProviderSettings, handleEmulatorGaps, type LocalEmulator, pointBackendAtEmulator } from './local-emulator.js';
+
+/** The Terraform variable behind the load balancer's deletion protection (scripts/stack.sh delete sets it). */
+export const DELETION_PROTECTION_VARIABLE = 'deletion_protection';
 
 /** The built service release that this stack ships. */
 export interface BuiltRelease {
@@ -57,6 +60,13 @@ export class WebAppStack extends TerraformStack {
       releaseId: props.release.releaseId,
     });
 
+    // A variable, so that `make delete_stack` can switch the protection off (a targeted apply) before destroying.
+    const deletionProtection = new TerraformVariable(this, DELETION_PROTECTION_VARIABLE, {
+      type: 'bool',
+      default: settings.loadBalancer.deletionProtection ?? settings.production,
+      description: 'Refuse deletion of the load balancer through the API; make delete_stack sets it to false first',
+    });
+
     const dns = settings.dns ? new DnsAlias(this, 'Dns', settings.dns) : undefined;
     const loadBalancer = new LoadBalancer(this, 'LoadBalancer', {
       name,
@@ -64,7 +74,7 @@ export class WebAppStack extends TerraformStack {
       publicSubnetIds: network.publicSubnetIds,
       targetPort: APACHE_PORT,
       idleTimeoutSeconds: settings.loadBalancer.idleTimeoutSeconds,
-      deletionProtection: settings.loadBalancer.deletionProtection ?? settings.production,
+      deletionProtection: deletionProtection.booleanValue,
       accessLogs: settings.loadBalancer.accessLogs ?? settings.production,
       accessLogRetentionDays: settings.loadBalancer.accessLogRetentionDays,
       denyInsecureTransport: !props.emulator,
@@ -113,5 +123,7 @@ export class WebAppStack extends TerraformStack {
     new TerraformOutput(this, 'artifact_bucket', { value: artifacts.bucketName });
     new TerraformOutput(this, 'release_key', { value: release.objectKey });
     new TerraformOutput(this, 'release_id', { value: release.releaseId });
+
+    if (props.emulator) handleEmulatorGaps(this);
   }
 }

@@ -37,10 +37,13 @@ describe('WebAppStack', () => {
   });
 
   test('protects production: deletion protection, access logs, HTTPS; development has none of them', () => {
-    expect(onlyResource(dev, 'aws_lb')).toMatchObject({ enable_deletion_protection: false });
+    // Through a variable whose default is the environment's, so that delete_stack can switch it off.
+    expect(onlyResource(dev, 'aws_lb')).toMatchObject({ enable_deletion_protection: '${var.deletion_protection}' });
+    expect(dev.variable.deletion_protection).toMatchObject({ type: 'bool', default: false });
+    expect(prod.variable.deletion_protection).toMatchObject({ type: 'bool', default: true });
     expect(onlyResource(dev, 'aws_lb').access_logs).toBeUndefined();
     expect(Object.values(resourcesOf(dev, 'aws_lb_listener')).map((listener) => listener.protocol)).toEqual(['HTTP']);
-    expect(onlyResource(prod, 'aws_lb')).toMatchObject({ enable_deletion_protection: true, ip_address_type: 'dualstack', access_logs: { enabled: true } });
+    expect(onlyResource(prod, 'aws_lb')).toMatchObject({ enable_deletion_protection: '${var.deletion_protection}', ip_address_type: 'dualstack', access_logs: { enabled: true } });
     expect(Object.values(resourcesOf(prod, 'aws_lb_listener')).map((listener) => listener.protocol).sort()).toEqual(['HTTP', 'HTTPS']);
   });
 
