@@ -1,6 +1,13 @@
-/** What `terraform show -json <plan>` says about each resource (only the fields the review reads). */
+/** What `terraform show -json <plan>` says about one resource (only the fields the review reads). */
+export interface ResourceChange {
+  readonly address: string;
+  readonly type: string;
+  readonly change: { readonly actions: readonly string[]; readonly before?: unknown; readonly after?: unknown; readonly after_unknown?: unknown };
+}
+
+/** What `terraform show -json <plan>` says (only the fields the review reads). */
 export interface PlanJson {
-  readonly resource_changes?: ReadonlyArray<{ readonly address: string; readonly type: string; readonly change: { readonly actions: readonly string[] } }>;
+  readonly resource_changes?: readonly ResourceChange[];
 }
 
 export type ChangeKind = 'create' | 'update' | 'replace' | 'destroy';
@@ -9,6 +16,8 @@ export interface ReviewedChange {
   readonly address: string;
   readonly type: string;
   readonly kind: ChangeKind;
+  /** Top-level attributes that change (or become known only after apply); empty for create and destroy. */
+  readonly attributes: readonly string[];
   /** A stateful or traffic-bearing resource that would be destroyed or replaced. */
   readonly protectedLoss: boolean;
 }
@@ -31,12 +40,49 @@ function kindOf(actions: readonly string[]): ChangeKind | undefined {
   return undefined; // no-op, read
 }
 
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
+/**
+ * The top-level attributes an update or replacement changes: those whose value differs between
+ * `before` and `after`, or that Terraform will know only after the apply. Null and empty values
+ * ("", [], {}) count as the same at any depth: on an update the provider fills unset nested
+ * arguments with empty defaults, which changes nothing in AWS.
+ */
+export function changedAttributes(change: ResourceChange['change']): string[] {
+  const { before, after, after_unknown: unknown } = change;
+  if (!isObject(before) || !isObject(after)) return [];
+  const names = new Set([...Object.keys(before), ...Object.keys(after), ...(isObject(unknown) ? Object.keys(unknown) : [])]);
+  return [...names]
+    .filter((name) => (isObject(unknown) && containsUnknown(unknown[name])) || !sameValue(before[name], after[name]))
+    .sort();
+}
+
+const isEmpty = (value: unknown) =>
+  value === null || value === undefined || value === '' || (Array.isArray(value) && value.length === 0) || (isObject(value) && !Array.isArray(value) && Object.keys(value).length === 0);
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (isEmpty(a) && isEmpty(b)) return true;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, index) => sameValue(item, b[index]));
+  if (isObject(a) && isObject(b) && !Array.isArray(a) && !Array.isArray(b)) {
+    return [...new Set([...Object.keys(a), ...Object.keys(b)])].every((key) => sameValue(a[key], b[key]));
+  }
+  return a === b;
+}
+
+/** after_unknown marks unknown values with `true`, at any depth. */
+function containsUnknown(marker: unknown): boolean {
+  if (marker === true) return true;
+  if (Array.isArray(marker)) return marker.some(containsUnknown);
+  return isObject(marker) && Object.values(marker).some(containsUnknown);
+}
+
 export function reviewPlan(plan: PlanJson): PlanReview {
   const changes: ReviewedChange[] = [];
   for (const resource of plan.resource_changes ?? []) {
     const kind = kindOf(resource.change.actions);
     if (!kind) continue;
-    changes.push({ address: resource.address, type: resource.type, kind, protectedLoss: (kind === 'replace' || kind === 'destroy') && PROTECTED_TYPES.has(resource.type) });
+    const attributes = kind === 'update' || kind === 'replace' ? changedAttributes(resource.change) : [];
+    changes.push({ address: resource.address, type: resource.type, kind, attributes, protectedLoss: (kind === 'replace' || kind === 'destroy') && PROTECTED_TYPES.has(resource.type) });
   }
   const counts = { create: 0, update: 0, replace: 0, destroy: 0 };
   for (const change of changes) counts[change.kind]++;
@@ -51,8 +97,10 @@ export function formatReview(review: PlanReview): string {
     lines.push('', `**${review.protectedLosses.length} protected resource(s) would be destroyed or replaced** (buckets, load balancer, listeners, DNS records, auto scaling group).`);
   }
   if (review.changes.length > 0) {
-    lines.push('', '| change | resource | |', '| --- | --- | --- |');
-    for (const change of review.changes) lines.push(`| ${change.kind} | \`${change.address}\` | ${change.protectedLoss ? 'PROTECTED' : ''} |`);
+    lines.push('', '| change | resource | attributes | |', '| --- | --- | --- | --- |');
+    for (const change of review.changes) {
+      lines.push(`| ${change.kind} | \`${change.address}\` | ${change.attributes.join(', ')} | ${change.protectedLoss ? 'PROTECTED' : ''} |`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }

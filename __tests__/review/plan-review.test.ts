@@ -3,7 +3,7 @@ import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
-import { formatReview, type PlanJson, reviewPlan } from '../../review/plan-review.js';
+import { changedAttributes, formatReview, type PlanJson, reviewPlan } from '../../review/plan-review.js';
 
 // Recorded with `terraform show -json` from real plans of webapp-dev on the local emulator.
 const fixture = (name: string): PlanJson => JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'plans', `${name}.json`), 'utf8'));
@@ -32,7 +32,7 @@ describe('reviewPlan', () => {
     const report = formatReview(reviewPlan(fixture('replace-load-balancer')));
     expect(report.split('\n')[0]).toBe('**Plan review**: 0 to create, 9 to update, 2 to replace, 0 to destroy.');
     expect(report).toContain('**2 protected resource(s) would be destroyed or replaced**');
-    expect(report).toMatch(/\| replace \| `aws_lb\.LoadBalancer_\w+` \| PROTECTED \|/);
+    expect(report).toMatch(/\| replace \| `aws_lb\.LoadBalancer_\w+` \| [^|]* \| PROTECTED \|/);
   });
 });
 
@@ -57,5 +57,30 @@ describe('scripts/plan-review.ts, the destroy guard', () => {
 
   test('exits 0 with ALLOW_DESTROY=1', () => {
     expect(run('destroy', { ALLOW_DESTROY: '1' }).status).toBe(0);
+  });
+});
+
+describe('changedAttributes', () => {
+  const update = (before: object, after: object, after_unknown: object = {}) => ({ actions: ['update'], before, after, after_unknown });
+
+  test('names the top-level attributes whose values differ, sorted', () => {
+    expect(changedAttributes(update({ user_data: 'a', name: 'n', port: 80 }, { user_data: 'b', name: 'n', port: 81 }))).toEqual(['port', 'user_data']);
+  });
+
+  test('names attributes known only after the apply, at any depth', () => {
+    expect(changedAttributes(update({ latest_version: 1, launch_template: [{ id: 'lt', version: '1' }] }, { launch_template: [{ id: 'lt' }] }, { latest_version: true, launch_template: [{ version: true }] }))).toEqual([
+      'latest_version',
+      'launch_template',
+    ]);
+  });
+
+  test('counts null and empty values as the same, at any depth, but not false or 0', () => {
+    expect(changedAttributes(update({ spec: [{ preference: null, ids: null }], tags: null }, { spec: [{ preference: '', ids: [] }], tags: {} }))).toEqual([]);
+    expect(changedAttributes(update({ enabled: null, count: null }, { enabled: false, count: 0 }))).toEqual(['count', 'enabled']);
+    expect(changedAttributes(update({ list: [] }, { list: [{}] }))).toEqual(['list']);
+  });
+
+  test('is empty for a create or a destroy (no before or no after)', () => {
+    expect(changedAttributes({ actions: ['create'], before: null, after: { a: 1 } })).toEqual([]);
   });
 });
