@@ -1,0 +1,52 @@
+// A copy of the repository for the deploy lifecycle tests: they edit the service, as a user would
+// before `make update_stack`, and synthesize into it, without touching the checkout under test.
+import { spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { changedAttributes, type PlanJson } from '../../review/plan-review.js';
+import { REPOSITORY_ROOT } from '../terraform.js';
+
+/** Build output, state and installed packages: not copied (packages are linked). */
+const LEFT_OUT = new Set(['.git', 'node_modules', '.venv', 'dist', 'cdktf.out', 'cdktf.local.out', '.local', 'coverage', '.terraform']);
+
+export interface Workspace {
+  readonly root: string;
+  /** Runs scripts/stack.sh as `make <target> LOCAL=1` does, against the given emulator. */
+  stack(action: string, env: NodeJS.ProcessEnv): Promise<{ status: number | null; output: string }>;
+  /** A synthesized stack's directory. */
+  stackDir(name: string): string;
+}
+
+export function copyWorkspace(): Workspace {
+  const root = join(mkdtempSync(join(tmpdir(), 'webapp-workspace-')), 'repo');
+  cpSync(REPOSITORY_ROOT, root, { recursive: true, filter: (source) => source === REPOSITORY_ROOT || !LEFT_OUT.has(basename(source)) });
+  symlinkSync(join(REPOSITORY_ROOT, 'node_modules'), join(root, 'node_modules'));
+  symlinkSync(join(REPOSITORY_ROOT, '.venv'), join(root, '.venv'));
+  return {
+    root,
+    stackDir: (name) => join(root, 'cdktf.local.out', 'stacks', name),
+    stack: (action, env) =>
+      new Promise((resolve) => {
+        const child = spawn(join(root, 'scripts', 'stack.sh'), [action], { cwd: root, env: { ...process.env, LOCAL: '1', CI: 'true', ...env } });
+        let output = '';
+        child.stdout.on('data', (chunk) => (output += chunk));
+        child.stderr.on('data', (chunk) => (output += chunk));
+        child.on('close', (status) => resolve({ status, output: output.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '') }));
+      }),
+  };
+}
+
+/** For a plan JSON: each resource that changes, with its action and changed top-level attributes. */
+export function planChanges(plan: PlanJson): Record<string, { actions: string; attributes: string[] }> {
+  return Object.fromEntries(
+    (plan.resource_changes ?? [])
+      .filter((resource) => !['no-op', 'read'].includes(resource.change.actions.join(',')))
+      .map((resource) => [resource.address, { actions: resource.change.actions.join(','), attributes: changedAttributes(resource.change) }]),
+  );
+}
+
+export const readJson = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
+
+/** A stack's address without cdktf's hash suffix: aws_lb.LoadBalancer_BE9EEC3A -> aws_lb.LoadBalancer. */
+export const shortAddress = (address: string) => address.replace(/_[0-9A-F]{8}$/, '');
