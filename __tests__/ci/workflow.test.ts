@@ -1,0 +1,53 @@
+// The users' CI workflow cannot run here; these checks keep it valid and honest about credentials.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from '@jest/globals';
+import { parse } from 'yaml';
+
+const root = join(import.meta.dirname, '..', '..');
+const path = join(root, '.github', 'workflows', 'ci.yml');
+const text = readFileSync(path, 'utf8');
+const workflow = parse(text);
+type Step = { uses?: string; run?: string; with?: Record<string, string> };
+const steps = (job: string): Step[] => workflow.jobs[job].steps;
+
+describe('.github/workflows/ci.yml', () => {
+  test('passes action-validator (the workflow JSON schema)', () => {
+    const run = spawnSync(join(root, 'node_modules', '.bin', 'action-validator'), [path], { encoding: 'utf8' });
+    expect({ status: run.status, output: run.stdout + run.stderr }).toEqual({ status: 0, output: '' });
+  });
+
+  test('tests everything on every push and pull request, with make test as CI here does', () => {
+    expect(Object.keys(workflow.on).sort()).toEqual(['pull_request', 'push']);
+    expect(workflow.jobs.test.if).toBeUndefined();
+    expect(steps('test').some((step) => step.run?.includes('make test'))).toBe(true);
+  });
+
+  test('plans and comments the review on pull requests, deploys only from main behind an environment', () => {
+    expect(workflow.jobs.plan.if).toBe("github.event_name == 'pull_request'");
+    expect(steps('plan').find((step) => step.uses?.startsWith('marocchino/sticky-pull-request-comment@'))?.with?.path).toBe('cdktf.out/stacks/webapp-${{ env.DEPLOY_ENV }}/plan.review.md');
+    expect(workflow.jobs.deploy.if).toBe("github.event_name == 'push' && github.ref == 'refs/heads/main'");
+    expect(workflow.jobs.deploy.environment).toBe('production');
+    expect(steps('deploy').map((step) => step.run).filter(Boolean)).toEqual(['.github/provider-mirror.sh', 'make plan ENV="$DEPLOY_ENV"', 'make create_stack ENV="$DEPLOY_ENV"']);
+  });
+
+  test('gets AWS credentials only from OIDC roles, never stored keys, and the token only where it is used', () => {
+    expect(text).not.toMatch(/AWS_SECRET_ACCESS_KEY|AWS_ACCESS_KEY_ID|secrets\./);
+    for (const job of ['plan', 'deploy']) {
+      const credentials = steps(job).find((step) => step.uses?.startsWith('aws-actions/configure-aws-credentials@'));
+      expect(credentials?.with?.['role-to-assume']).toMatch(/^\$\{\{ vars\.AWS_(PLAN|DEPLOY)_ROLE_ARN \}\}$/);
+      expect(workflow.jobs[job].permissions['id-token']).toBe('write');
+    }
+    expect(workflow.permissions).toEqual({ contents: 'read' });
+    expect(workflow.jobs.test.permissions).toBeUndefined();
+  });
+
+  test('runs only make targets that exist', () => {
+    const makefile = readFileSync(join(root, 'Makefile'), 'utf8');
+    const targets = new Set([...makefile.matchAll(/^([a-z_-]+):/gm)].map((match) => match[1]));
+    const used = [...text.matchAll(/\bmake ([a-z_-]+)/g)].map((match) => match[1]);
+    expect(used.length).toBeGreaterThan(3);
+    expect(used.filter((target) => !targets.has(target))).toEqual([]);
+  });
+});
