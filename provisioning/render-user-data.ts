@@ -30,7 +30,7 @@ export const WEBAPP_ROOT = '/opt/webapp';
 /** Apache keeps pooled backend connections for less than Node's keep-alive timeout. */
 export const BACKEND_CONNECTION_TTL_SECONDS = SERVICE_KEEP_ALIVE_TIMEOUT_MS / 1000 - 15;
 /** Apache modules the site uses. */
-export const APACHE_MODULES = ['proxy', 'proxy_http', 'proxy_balancer', 'lbmethod_byrequests', 'lbmethod_bybusyness', 'slotmem_shm', 'proxy_hcheck', 'headers', 'remoteip', 'reqtimeout', 'alias'];
+export const APACHE_MODULES = ['proxy', 'proxy_http', 'proxy_balancer', 'lbmethod_byrequests', 'lbmethod_bybusyness', 'slotmem_shm', 'proxy_hcheck', 'headers', 'remoteip', 'reqtimeout', 'alias', 'allowmethods'];
 /** Debian 13 packages; Node 20 from Debian, no npm install at boot. */
 export const PACKAGES = ['apache2', 'nodejs', 'awscli', 'python3'];
 

@@ -4,11 +4,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { RELEASE_MANIFEST_FILE } from '../../constants.js';
-import { renderProvisioningFiles, type UserDataInput, WEBAPP_ROOT } from '../../provisioning/render-user-data.js';
+import { APACHE_MODULES, renderProvisioningFiles, type UserDataInput, WEBAPP_ROOT } from '../../provisioning/render-user-data.js';
 import { type RunningRelease, startRelease } from '../scripts/release-process.js';
 
-/** Modules Debian's apache2 package enables by default (mpm_event, authz, mime, dir, alias), and the site's own list. */
-const BASE_MODULES = ['mpm_event', 'authz_core', 'authz_host', 'mime', 'dir', 'alias', 'headers', 'remoteip', 'reqtimeout', 'proxy', 'proxy_http', 'proxy_balancer', 'lbmethod_byrequests', 'lbmethod_bybusyness', 'slotmem_shm', 'proxy_hcheck'];
+/** Modules Debian's apache2 package enables by default (mpm_event, authz, mime, dir), and the site's own list. */
+const BASE_MODULES = [...new Set(['mpm_event', 'authz_core', 'authz_host', 'mime', 'dir', ...APACHE_MODULES])];
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -40,7 +40,7 @@ export interface ApacheSite {
  * <root>/releases/<id> and the `current` symlink, and a top-level Apache configuration that loads
  * Debian's module files and the rendered ports, backend and site files.
  */
-export async function layOutSite(releaseDir: string): Promise<ApacheSite> {
+export async function layOutSite(releaseDir: string, options: { trustedProxyCidr?: string } = {}): Promise<ApacheSite> {
   const base = mkdtempSync(join(tmpdir(), 'apache-site-'));
   chmodSync(base, 0o755); // Apache's children run as www-data
   const root = join(base, 'webapp');
@@ -61,7 +61,7 @@ export async function layOutSite(releaseDir: string): Promise<ApacheSite> {
     apachePort,
     loadBalancerIdleTimeoutSeconds: 60,
     shutdownTimeoutSeconds: 10,
-    trustedProxyCidr: '127.0.0.0/8',
+    trustedProxyCidr: options.trustedProxyCidr ?? '127.0.0.0/8',
     workerMemoryMaxMegabytes: 512,
   };
   const files = new Map<string, string>();

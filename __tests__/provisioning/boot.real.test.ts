@@ -14,6 +14,7 @@ import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Cl
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { RELEASE_MANIFEST_FILE, RELEASE_OBJECT_KEY } from '../../constants.js';
 import { renderUserData, type UserDataInput, workerUnit } from '../../provisioning/render-user-data.js';
+import { startLoad } from '../load.js';
 import { FAKE_CREDENTIALS, type Moto, startMoto } from '../moto.js';
 import { buildRelease, variantRelease } from '../scripts/release-process.js';
 import { freePort } from './apache-harness.js';
@@ -180,24 +181,20 @@ describe('the rendered user data on Debian 13', () => {
     // GIVEN a second release in the bucket and steady traffic through Apache
     const next = variantRelease(releaseDir, 'second release');
     const upload = await uploadRelease(next.archivePath);
-    let stop = false;
-    const statuses: number[] = [];
-    const clients = Array.from({ length: 2 }, async () => {
-      while (!stop) statuses.push(await fetch(url('/'), { signal: AbortSignal.timeout(5_000) }).then(async (res) => (await res.arrayBuffer(), res.status), () => 0));
-    });
+    const load = startLoad(url('/'), 4, 120);
 
     // WHEN the install script runs with its settings
     const startedAt = Date.now();
     const run = await installRelease(releaseSettings({ RELEASE_KEY: upload.key, RELEASE_VERSION_ID: upload.versionId, RELEASE_SHA256: upload.sha256, RELEASE_ID: next.releaseId }));
     timings.releaseSwitch = Date.now() - startedAt;
-    stop = true;
-    await Promise.all(clients);
+    const traffic = await load.stop();
 
     // THEN it serves the new release, and nothing failed meanwhile
     expect({ status: run.status, stderr: run.status === 0 ? '' : run.stderr }).toEqual({ status: 0, stderr: '' });
     expect(await (await fetch(url('/version'))).json()).toMatchObject({ releaseId: next.releaseId });
-    expect(statuses.length).toBeGreaterThan(50);
-    expect(statuses.filter((status) => status !== 200)).toEqual([]);
+    expect(traffic.requests).toBeGreaterThan(50);
+    expect({ failed: traffic.failed, non2xx: traffic.non2xx }).toEqual({ failed: 0, non2xx: 0 });
+    timings.releaseSwitchRequests = traffic.requests;
   }, 300_000);
 
   test('the worker unit passes systemd-analyze verify, with a low exposure score', () => {
