@@ -9,7 +9,7 @@ STACKS := state-backend $(patsubst config/environments/%.json,webapp-%,$(wildcar
 export TF_CLI_CONFIG_FILE := $(CURDIR)/terraform.tfrc
 export CHECKPOINT_DISABLE := 1
 
-.PHONY: help local plan bootstrap create_stack update_stack delete_stack install deps venv test test-unit test-real typecheck build_service run synth validate rootfs bench clean
+.PHONY: help local plan bootstrap create_stack update_stack delete_stack install deps venv scan test test-unit test-real typecheck build_service run synth validate rootfs bench clean
 
 # The stack commands take ENV (default dev) from the environment: make create_stack ENV=prod
 local: $(NPM_STAMP) ## Main job: start moto on loopback, bootstrap, deploy webapp-$ENV (dev) to it, print the outputs and the plan review
@@ -76,6 +76,9 @@ validate: synth ## terraform init + validate every synthesized stack, provider f
 	  terraform -chdir=cdktf.out/stacks/$$stack init -backend=false -input=false -no-color >/dev/null && \
 	  terraform -chdir=cdktf.out/stacks/$$stack validate -no-color || exit 1; \
 	done
+
+scan: $(NPM_STAMP) venv ## Policy scan: checkov on every synthesized stack, with the reasoned skips in policy/checkov-skips.yaml
+	npm run scan
 
 bench: $(NPM_STAMP) ## Run the benchmarks; tables land in bench/results/
 	npm run bench:cold-start

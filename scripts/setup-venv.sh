@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Creates .venv with the pinned Python tools (moto's server mode, the local AWS endpoint).
+# Creates .venv with the pinned Python tools: moto's server mode (the local AWS endpoint) and checkov.
 # Idempotent: does nothing when .venv already matches requirements-dev.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."

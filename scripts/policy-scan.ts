@@ -1,0 +1,43 @@
+// Policy scan: checkov (from the project's .venv) on every synthesized stack's cdk.tf.json, with the
+// reasoned skip list in policy/checkov-skips.yaml. Prints a table per stack; exits 1 when a check
+// fails that no skip covers, or when a skip matches no failure (a stale skip).
+// Usage: tsx scripts/policy-scan.ts [cdktf.out/stacks]
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadSkips, scanStack, type StackScan } from '../policy/scan.js';
+
+const root = join(import.meta.dirname, '..');
+const stacksDir = process.argv[2] ?? join(root, 'cdktf.out', 'stacks');
+const checkov = join(root, '.venv', 'bin', 'checkov');
+if (!existsSync(checkov)) {
+  process.stderr.write(`checkov is not installed at ${checkov}; run scripts/setup-venv.sh (make venv)\n`);
+  process.exit(2);
+}
+const stacks = existsSync(stacksDir) ? readdirSync(stacksDir).sort() : [];
+if (stacks.length === 0) {
+  process.stderr.write(`no synthesized stacks in ${stacksDir}; run make synth first\n`);
+  process.exit(2);
+}
+const skips = loadSkips(readFileSync(join(root, 'policy', 'checkov-skips.yaml'), 'utf8'), stacks);
+
+const scans: StackScan[] = stacks.map((stack) => {
+  const run = spawnSync(checkov, ['-f', join(stacksDir, stack, 'cdk.tf.json'), '--framework', 'terraform_json', '-o', 'json', '--compact'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  // checkov exits 1 when a check fails; anything else without JSON is a broken scanner.
+  let report: unknown;
+  try {
+    report = JSON.parse(run.stdout);
+  } catch {
+    throw new Error(`checkov did not report on ${stack} (exit ${run.status}):\n${run.stderr.slice(-2000)}`);
+  }
+  return scanStack(stack, report, skips);
+});
+
+const lines = ['| stack | passed | failed | skipped (with reason) |', '| --- | --- | --- | --- |'];
+for (const scan of scans) lines.push(`| ${scan.stack} | ${scan.passed} | ${scan.failures.length} | ${scan.skipped.length} |`);
+for (const scan of scans) for (const failure of scan.failures) lines.push(`FAILED ${scan.stack}: ${failure.check} ${failure.resource}: ${failure.name}`);
+const stale = skips.filter((skip) => !scans.some((scan) => scan.skipped.some((skipped) => skipped.check === skip.check)));
+for (const skip of stale) lines.push(`STALE SKIP ${skip.check} (${skip.stacks.join(', ')}): no stack fails it any more; remove it from policy/checkov-skips.yaml`);
+process.stdout.write(`${lines.join('\n')}\n`);
+writeFileSync(join(stacksDir, '..', 'policy-scan.json'), `${JSON.stringify({ scans, stale }, null, 2)}\n`);
+process.exit(scans.some((scan) => scan.failures.length > 0) || stale.length > 0 ? 1 : 0);
