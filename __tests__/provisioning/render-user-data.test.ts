@@ -71,7 +71,7 @@ describe('renderUserData', () => {
     const backend = fileAt('/etc/apache2/conf-available/webapp-backend.conf');
     expect(backend).toContain('Define WEBAPP_KEEPALIVE_TIMEOUT 65');
     expect(BACKEND_CONNECTION_TTL_SECONDS).toBeLessThan(SERVICE_KEEP_ALIVE_TIMEOUT_MS / 1000);
-    expect(backend.match(/BalancerMember "http:\/\/127\.0\.0\.1:(\d+)" ttl=60 retry=0 connectiontimeout=2 timeout=30 hcmethod=GET hcuri=\/health hcinterval=1 hcfails=1 hcpasses=1/g)).toHaveLength(2);
+    expect(backend.match(/BalancerMember "http:\/\/127\.0\.0\.1:(\d+)" ttl=60 retry=1 connectiontimeout=2 timeout=30 hcmethod=GET hcuri=\/health hcinterval=1 hcfails=1 hcpasses=1/g)).toHaveLength(2);
     expect(fileAt('/etc/webapp/service.env')).toContain(`KEEP_ALIVE_TIMEOUT_MS=${SERVICE_KEEP_ALIVE_TIMEOUT_MS}`);
     expect(backend).toContain('Define WEBAPP_TRUSTED_PROXY_CIDR 10.10.0.0/16');
   });
