@@ -67,7 +67,8 @@ export const EMULATOR_IGNORED_ATTRIBUTES: Readonly<Record<string, readonly Ignor
 };
 
 /**
- * Local mode's handling of the emulator's gaps, applied to every resource under `scope`:
+ * Local mode's handling of the emulator's gaps, applied to every resource under `scope` (WebAppStack
+ * also leaves dual-stack off in local mode):
  * - the attributes in EMULATOR_IGNORED_ATTRIBUTES go into `lifecycle.ignore_changes`;
  * - auto scaling groups lose their `instance_refresh` block: moto does not implement
  *   StartInstanceRefresh (it answers 500, which the provider retries for many minutes), so a release

@@ -46,7 +46,9 @@ export class WebAppStack extends TerraformStack {
     backend.addOverride('use_lockfile', true);
     if (props.emulator) pointBackendAtEmulator(backend, props.emulator);
 
-    const dualStack = settings.dns?.dualStack ?? false;
+    // The emulator cannot wait for a subnet's IPv6 block (moto lacks DescribeSubnets' association-id
+    // filter and answers 500, which the provider retries for many minutes): IPv4 only in local mode.
+    const dualStack = (settings.dns?.dualStack ?? false) && !props.emulator;
     const network = new Network(this, 'Network', settings.network.mode === 'new' ? { ...settings.network, dualStack } : settings.network);
     const artifacts = new ArtifactBucket(this, 'Artifacts', {
       bucketPrefix: `${name}-artifacts-`,

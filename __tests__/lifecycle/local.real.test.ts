@@ -121,7 +121,7 @@ describe('the lifecycle of webapp-dev on the local emulator', () => {
     const planned = await stack('plan');
     expect(succeeded(planned)).toEqual({ status: 0, tail: '' });
     expect(changesOf(readJson(join(devDir(), 'plan.json')))).toEqual({
-      'aws_s3_object.Release_Object': { actions: 'update', attributes: expect.arrayContaining(['metadata', 'source_hash', 'version_id']) },
+      'aws_s3_object.Release_Object': { actions: 'update', attributes: ['metadata', 'source', 'source_hash', 'version_id'] },
       'aws_launch_template.Fleet_LaunchTemplate': { actions: 'update', attributes: ['default_version', 'latest_version', 'user_data'] },
       'aws_autoscaling_group.Fleet_Group': { actions: 'update', attributes: ['launch_template'] },
     });

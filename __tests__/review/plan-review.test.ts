@@ -16,6 +16,17 @@ describe('reviewPlan', () => {
     expect(review.protectedLosses).toEqual([]);
   });
 
+  test('shows a release as three updates with the attributes that change, nothing protected', () => {
+    const review = reviewPlan(fixture('update-release'));
+    expect(review.counts).toEqual({ create: 0, update: 3, replace: 0, destroy: 0 });
+    expect(Object.fromEntries(review.changes.map((change) => [change.address.replace(/_[0-9A-F]{8}$/, ''), change.attributes]))).toEqual({
+      'aws_autoscaling_group.Fleet_Group': ['launch_template'],
+      'aws_launch_template.Fleet_LaunchTemplate': ['default_version', 'latest_version', 'user_data'],
+      'aws_s3_object.Release_Object': ['metadata', 'source', 'source_hash', 'version_id'],
+    });
+    expect(formatReview(review)).toMatch(/^\| update \| `aws_launch_template\.Fleet_LaunchTemplate_\w+` \| default_version, latest_version, user_data \|  \|$/m);
+  });
+
   test('flags the replaced load balancer and listener', () => {
     const review = reviewPlan(fixture('replace-load-balancer'));
     expect(review.counts).toEqual({ create: 0, update: 9, replace: 2, destroy: 0 });

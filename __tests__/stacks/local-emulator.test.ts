@@ -63,6 +63,14 @@ describe('local mode', () => {
     for (const type of Object.keys(EMULATOR_IGNORED_ATTRIBUTES)) expect(Object.keys(resourcesOf(local, type)).length).toBeGreaterThan(0);
   });
 
+  test('leaves dual-stack off for prod in local mode only', () => {
+    const prodEnvironment = config.environments.find((environment) => environment.name === 'prod')!;
+    const synth = (withEmulator: boolean) =>
+      JSON.parse(Testing.synth(new WebAppStack(Testing.app(), 'webapp-prod', { project: config.project, environment: prodEnvironment, release: fixtureRelease(), emulator: withEmulator ? emulator : undefined })));
+    expect(Object.values(resourcesOf(synth(true), 'aws_lb'))[0].ip_address_type).toBe('ipv4');
+    expect(Object.values(resourcesOf(synth(false), 'aws_lb'))[0].ip_address_type).toBe('dualstack');
+  });
+
   test('drops the instance refresh, which the emulator does not implement, in local mode only', () => {
     expect(Object.values(resourcesOf(local, 'aws_autoscaling_group'))[0].instance_refresh).toBeUndefined();
     expect(Object.values(resourcesOf(real, 'aws_autoscaling_group'))[0].instance_refresh).toMatchObject({ strategy: 'Rolling' });

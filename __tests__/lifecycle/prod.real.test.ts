@@ -1,0 +1,81 @@
+// The production environment on the local emulator: DNS name, validated certificate, HTTPS, and
+// deletion protection that `make delete_stack` switches off before destroying.
+import { join } from 'node:path';
+import { ACMClient, ListCertificatesCommand } from '@aws-sdk/client-acm';
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeListenersCommand, DescribeLoadBalancerAttributesCommand, DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ListHostedZonesByNameCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { loadConfig } from '../../config/load-config.js';
+import { FAKE_CREDENTIALS, type Moto, startMoto } from '../moto.js';
+import { REPOSITORY_ROOT, requireTerraform, terraform } from '../terraform.js';
+import { copyWorkspace, type Workspace } from './workspace.js';
+
+const { project, environments } = loadConfig(join(REPOSITORY_ROOT, 'config'), 'prod');
+const dns = environments[0].settings.dns!;
+let moto: Moto;
+let workspace: Workspace;
+const client = <T>(Client: new (config: object) => T) =>
+  new Client({ endpoint: moto.endpoint, region: project.region, forcePathStyle: true, credentials: FAKE_CREDENTIALS });
+const stack = (action: string) => workspace.stack(action, { LOCAL_PORT: new URL(moto.endpoint).port, ENV: 'prod' });
+const succeeded = (run: { status: number | null; output: string }) => ({ status: run.status, tail: run.status === 0 ? '' : run.output.slice(-3000) });
+
+async function aliasRecords() {
+  const route53 = client(Route53Client);
+  const { HostedZones = [] } = await route53.send(new ListHostedZonesByNameCommand({ DNSName: `${dns.hostedZoneName}.` }));
+  const zone = HostedZones.find((candidate) => candidate.Name === `${dns.hostedZoneName}.`);
+  if (!zone) return undefined;
+  const { ResourceRecordSets = [] } = await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zone.Id }));
+  return ResourceRecordSets.filter((record) => record.Name === `${dns.domainName}.` && record.AliasTarget).map((record) => record.Type);
+}
+
+beforeAll(async () => {
+  requireTerraform();
+  // moto keeps ACM certificates pending for 60 s unless told otherwise (local mode's own moto is started the same way).
+  moto = await startMoto({ MOTO_IAM_LOAD_MANAGED_POLICIES: 'true', MOTO_ACM_VALIDATION_WAIT: '0' });
+  workspace = copyWorkspace();
+}, 60_000);
+afterAll(() => moto?.stop());
+
+describe('webapp-prod on the local emulator', () => {
+  test('create: the hosted zone is made in the emulator, the certificate is issued, the name is an alias of the load balancer', async () => {
+    expect(succeeded(await stack('create'))).toEqual({ status: 0, tail: '' });
+    const outputs = JSON.parse(terraform(workspace.stackDir('webapp-prod'), ['output', '-json'], { LOCAL_AWS_ENDPOINT: moto.endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' }));
+    expect(outputs.url.value).toBe(`https://${dns.domainName}`);
+
+    // IPv4 only: local mode leaves dual-stack off (moto cannot wait for a subnet's IPv6 block).
+    expect(await aliasRecords()).toEqual(['A']);
+    const certificates = await client(ACMClient).send(new ListCertificatesCommand({}));
+    expect(certificates.CertificateSummaryList?.map((certificate) => [certificate.DomainName, certificate.Status])).toEqual([[dns.domainName, 'ISSUED']]);
+
+    const elb = client(ElasticLoadBalancingV2Client);
+    const [loadBalancer] = (await elb.send(new DescribeLoadBalancersCommand({ Names: ['webapp-prod'] }))).LoadBalancers!;
+    const listeners = await elb.send(new DescribeListenersCommand({ LoadBalancerArn: loadBalancer.LoadBalancerArn }));
+    expect(listeners.Listeners?.map((listener) => [listener.Port, listener.Protocol]).sort()).toEqual([[443, 'HTTPS'], [80, 'HTTP']]);
+    const attributes = await elb.send(new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: loadBalancer.LoadBalancerArn }));
+    expect(attributes.Attributes?.find((attribute) => attribute.Key === 'deletion_protection.enabled')?.Value).toBe('true');
+
+    const [group] = (await client(AutoScalingClient).send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['webapp-prod'] }))).AutoScalingGroups!;
+    expect({ min: group.MinSize, max: group.MaxSize, zones: group.AvailabilityZones?.length }).toEqual({ min: 3, max: 12, zones: 3 });
+  }, 900_000);
+
+  test('delete: switches the deletion protection off first, then destroys everything but the zone and the state bucket', async () => {
+    const run = await stack('delete');
+    expect(succeeded(run)).toEqual({ status: 0, tail: '' });
+    expect(run.output).toMatch(/switching off deletion protection of aws_lb\.LoadBalancer_\w+ before destroying/);
+    expect(run.output).toContain('Apply complete! Resources: 0 added, 1 changed, 0 destroyed.');
+    expect(run.output).toMatch(/Destroy complete! Resources: \d+ destroyed/);
+
+    const loadBalancers = await client(ElasticLoadBalancingV2Client).send(new DescribeLoadBalancersCommand({}));
+    const vpcs = await client(EC2Client).send(new DescribeVpcsCommand({ Filters: [{ Name: 'tag:Project', Values: [project.project] }] }));
+    const buckets = await client(S3Client).send(new ListBucketsCommand({}));
+    expect({
+      loadBalancers: loadBalancers.LoadBalancers ?? [],
+      vpcs: vpcs.Vpcs ?? [],
+      buckets: (buckets.Buckets ?? []).map((bucket) => bucket.Name),
+      aliases: await aliasRecords(),
+    }).toEqual({ loadBalancers: [], vpcs: [], buckets: [project.stateBucketName], aliases: [] });
+  }, 900_000);
+});
