@@ -42,7 +42,7 @@ install: $(NPM_STAMP) ## Install the pinned npm packages (npm ci)
 deps: $(NPM_STAMP) venv ## Everything the tests need: npm packages, Debian packages (apache2, debootstrap), the Python venv
 	scripts/install-system-deps.sh
 
-venv: ## The Python virtual environment with moto (the local AWS endpoint)
+venv: ## The Python virtual environment with moto (the local AWS endpoint) and checkov
 	scripts/setup-venv.sh
 
 rootfs: ## Build (or reuse) the cached Debian 13 root filesystem of the boot test
