@@ -6,6 +6,8 @@ import { REPOSITORY_ROOT } from './terraform.js';
 
 export const MOTO_SERVER = join(REPOSITORY_ROOT, '.venv', 'bin', 'moto_server');
 export const FAKE_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+/** moto's settings in local mode, as scripts/stack.sh starts it: AWS-managed IAM policies loaded, ACM certificates issued at once. */
+export const LOCAL_MODE_MOTO_ENV = { MOTO_IAM_LOAD_MANAGED_POLICIES: 'true', MOTO_ACM_VALIDATION_WAIT: '0' };
 
 export interface Moto {
   readonly endpoint: string;

@@ -9,7 +9,7 @@ import { ListHostedZonesByNameCommand, ListResourceRecordSetsCommand, Route53Cli
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { loadConfig } from '../../config/load-config.js';
-import { FAKE_CREDENTIALS, type Moto, startMoto } from '../moto.js';
+import { FAKE_CREDENTIALS, LOCAL_MODE_MOTO_ENV, type Moto, startMoto } from '../moto.js';
 import { REPOSITORY_ROOT, requireTerraform, terraform } from '../terraform.js';
 import { copyWorkspace, type Workspace } from './workspace.js';
 
@@ -33,8 +33,7 @@ async function aliasRecords() {
 
 beforeAll(async () => {
   requireTerraform();
-  // moto keeps ACM certificates pending for 60 s unless told otherwise (local mode's own moto is started the same way).
-  moto = await startMoto({ MOTO_IAM_LOAD_MANAGED_POLICIES: 'true', MOTO_ACM_VALIDATION_WAIT: '0' });
+  moto = await startMoto(LOCAL_MODE_MOTO_ENV);
   workspace = copyWorkspace();
 }, 60_000);
 afterAll(() => moto?.stop());

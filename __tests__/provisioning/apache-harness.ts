@@ -143,3 +143,33 @@ export async function startApache(site: ApacheSite): Promise<ChildProcess> {
 export function startWorker(site: ApacheSite, port: number): Promise<RunningRelease> {
   return startRelease(join(site.root, 'current'), { ...site.serviceEnv, PORT: String(port) });
 }
+
+export interface RunningSite {
+  readonly site: ApacheSite;
+  readonly apache: ChildProcess;
+  /** One per worker port; tests that restart a worker replace its entry. */
+  readonly workers: RunningRelease[];
+  /** `path` on Apache's port. */
+  url(path: string): string;
+  /** Stops Apache (SIGTERM, so its children go too) and kills the workers. */
+  stop(): Promise<void>;
+}
+
+/** Lays out `releaseDir` as an instance would, starts a worker per port and Apache in front. */
+export async function startSite(releaseDir: string, options: { trustedProxyCidr?: string } = {}): Promise<RunningSite> {
+  requireApache();
+  const site = await layOutSite(releaseDir, options);
+  const workers: RunningRelease[] = [];
+  for (const port of site.servicePorts) workers.push(await startWorker(site, port));
+  const apache = await startApache(site);
+  return {
+    site,
+    apache,
+    workers,
+    url: (path) => `http://127.0.0.1:${site.apachePort}${path}`,
+    stop: async () => {
+      await stopApache(apache);
+      for (const worker of workers) worker.child.kill('SIGKILL');
+    },
+  };
+}

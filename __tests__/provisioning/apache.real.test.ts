@@ -1,28 +1,19 @@
-import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { buildRelease, type RunningRelease } from '../scripts/release-process.js';
-import { type ApacheSite, checkApacheConfig, layOutSite, requireApache, startApache, startWorker, stopApache } from './apache-harness.js';
+import { buildRelease } from '../scripts/release-process.js';
+import { checkApacheConfig, type RunningSite, startSite, startWorker } from './apache-harness.js';
 
-let site: ApacheSite;
-let apache: ChildProcess;
-const workers: RunningRelease[] = [];
-const url = (path: string) => `http://127.0.0.1:${site.apachePort}${path}`;
+let running: RunningSite;
+const url = (path: string) => running.url(path);
 
 beforeAll(async () => {
-  requireApache();
-  site = await layOutSite(buildRelease());
-  for (const port of site.servicePorts) workers.push(await startWorker(site, port));
-  apache = await startApache(site);
+  running = await startSite(buildRelease());
 }, 60_000);
 
-afterAll(async () => {
-  await stopApache(apache);
-  for (const worker of workers) worker.child.kill('SIGKILL');
-});
+afterAll(() => running?.stop());
 
 describe('the rendered Apache site', () => {
   test('passes apache2ctl -t with the real Apache', () => {
-    expect(checkApacheConfig(site)).toEqual({ status: 0, output: 'Syntax OK\n' });
+    expect(checkApacheConfig(running.site)).toEqual({ status: 0, output: 'Syntax OK\n' });
   });
 });
 
@@ -43,7 +34,7 @@ describe('real Apache in front of the real release', () => {
     expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect(res.headers.get('etag')).toMatch(/^(W\/)?"[0-9a-f]+-[0-9a-f]+"$/); // weak only in the first second after unpacking
     expect(res.headers.get('server')).toBe('Apache');
-    const workerUrls = workers.flatMap((worker) => worker.lines()).map((line) => (line.message as { url?: string }).url);
+    const workerUrls = running.workers.flatMap((worker) => worker.lines()).map((line) => (line.message as { url?: string }).url);
     expect(workerUrls).toContain('/health'); // the workers do log requests (Apache's health checks) ...
     expect(workerUrls.filter((path) => path?.startsWith('/static'))).toEqual([]); // ... but never a static asset
   });
@@ -77,11 +68,11 @@ describe('real Apache in front of the real release', () => {
 
     // WHEN each worker gets SIGTERM, exits and is started again, one after the other, leaving
     // Apache's health check (every second) time to see the restarted one before the next goes
-    for (const [index, port] of site.servicePorts.entries()) {
+    for (const [index, port] of running.site.servicePorts.entries()) {
       await new Promise((resolve) => setTimeout(resolve, 2_000));
-      workers[index].child.kill('SIGTERM');
-      expect(await workers[index].exited).toBe(0);
-      workers[index] = await startWorker(site, port);
+      running.workers[index].child.kill('SIGTERM');
+      expect(await running.workers[index].exited).toBe(0);
+      running.workers[index] = await startWorker(running.site, port);
     }
     await new Promise((resolve) => setTimeout(resolve, 300));
     stop = true;

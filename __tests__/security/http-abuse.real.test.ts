@@ -1,23 +1,20 @@
 // Hostile HTTP through the real Apache in front of the real service, as provisioned: always a 4xx
 // (or the documented status), never a 5xx, a stack trace, or a file from outside the release's public directory.
-import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { type ApacheSite, layOutSite, requireApache, startApache, startWorker, stopApache } from '../provisioning/apache-harness.js';
-import { buildRelease, type RunningRelease } from '../scripts/release-process.js';
+import { type RunningSite, startSite } from '../provisioning/apache-harness.js';
+import { buildRelease } from '../scripts/release-process.js';
 
 /** The load balancer's address in this test: Apache believes X-Forwarded-For only from it. */
 const LOAD_BALANCER = '127.0.0.2';
-let site: ApacheSite;
-let apache: ChildProcess;
-const workers: RunningRelease[] = [];
+let running: RunningSite;
 
 /** Sends raw bytes (no client-side normalisation) and returns the raw response. */
 function raw(request: string | Buffer, localAddress = '127.0.0.1'): Promise<{ status: number; head: string; body: string }> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port: site.apachePort, localAddress });
+    const socket = connect({ host: '127.0.0.1', port: running.site.apachePort, localAddress });
     const chunks: Buffer[] = [];
     socket.setTimeout(8_000, () => socket.destroy(new Error(`no answer within 8 s to ${JSON.stringify(request.slice(0, 80))}`)));
     socket.on('data', (chunk) => chunks.push(chunk));
@@ -38,16 +35,10 @@ function expectNothingLeaked(body: string) {
 }
 
 beforeAll(async () => {
-  requireApache();
-  site = await layOutSite(buildRelease(), { trustedProxyCidr: `${LOAD_BALANCER}/32` });
-  for (const port of site.servicePorts) workers.push(await startWorker(site, port));
-  apache = await startApache(site);
+  running = await startSite(buildRelease(), { trustedProxyCidr: `${LOAD_BALANCER}/32` });
 }, 60_000);
 
-afterAll(async () => {
-  await stopApache(apache);
-  for (const worker of workers) worker.child.kill('SIGKILL');
-});
+afterAll(() => running?.stop());
 
 describe('malformed and oversized requests', () => {
   test.each([
@@ -103,7 +94,7 @@ describe('methods', () => {
   });
 
   test('no refused method reached a worker', () => {
-    const methods = workers.flatMap((worker) => worker.lines()).map((line) => (line.message as { method?: string }).method).filter(Boolean);
+    const methods = running.workers.flatMap((worker) => worker.lines()).map((line) => (line.message as { method?: string }).method).filter(Boolean);
     expect(methods.length).toBeGreaterThan(0);
     expect(methods.filter((method) => method !== 'GET' && method !== 'HEAD')).toEqual([]);
   });
@@ -135,7 +126,7 @@ describe('path traversal', () => {
   });
 
   test('the files those paths aim at exist (so the 4xx is a refusal, not a miss)', () => {
-    const release = join(site.root, 'current');
+    const release = join(running.site.root, 'current');
     expect(readFileSync(join(release, 'manifest.json'), 'utf8')).toContain('"releaseId"');
     expect(readFileSync('/etc/passwd', 'utf8')).toContain('root:x:0:0');
     expect(readFileSync(join(release, 'public', 'site.css'), 'utf8').length).toBeGreaterThan(0);
@@ -143,7 +134,7 @@ describe('path traversal', () => {
 });
 
 describe('X-Forwarded-For', () => {
-  const accessLog = () => readFileSync(join(dirname(site.configPath), 'log', 'webapp-access.log'), 'utf8').trim().split('\n');
+  const accessLog = () => readFileSync(join(dirname(running.site.configPath), 'log', 'webapp-access.log'), 'utf8').trim().split('\n');
 
   test('a client forging it directly is logged with its own address', async () => {
     const res = await raw(`GET /health?forged-direct HTTP/1.1\r\nHost: webapp\r\nX-Forwarded-For: 6.6.6.6\r\nConnection: close\r\n\r\n`, '127.0.0.1');
@@ -162,5 +153,19 @@ describe('X-Forwarded-For', () => {
   test('a malformed X-Forwarded-For is not an error', async () => {
     const res = await get('/', 'X-Forwarded-For: not-an-address, ::::, 999.1.1.1\r\n');
     expect(res.status).toBe(200);
+  });
+});
+
+describe('logs', () => {
+  test("hold no credential a client sent: neither Apache's logs nor the workers' record Authorization or Cookie", async () => {
+    const res = await get('/?logs-check', 'Authorization: Bearer S3cr3tT0k3nValue\r\nCookie: session=S3cr3tC00kieValue\r\n');
+    expect(res.status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const logDir = join(dirname(running.site.configPath), 'log');
+    const apacheLogs = ['webapp-access.log', 'webapp-error.log', 'error.log'].map((file) => readFileSync(join(logDir, file), 'utf8')).join('\n');
+    const workerLogs = running.workers.flatMap((worker) => worker.lines()).map((line) => JSON.stringify(line)).join('\n');
+    expect(apacheLogs).toContain('logs-check'); // the request was logged ...
+    expect(workerLogs).toContain('logs-check');
+    expect(`${apacheLogs}\n${workerLogs}`).not.toMatch(/S3cr3t/); // ... without what it carried
   });
 });

@@ -1,20 +1,17 @@
 // Load and faults through the real Apache in front of two real service workers, as provisioned,
 // driven by autocannon. Each run is bounded in time; the figures land in bench/results/load-faults.md.
-import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { type ApacheSite, layOutSite, requireApache, startApache, startWorker, stopApache } from '../provisioning/apache-harness.js';
+import { type RunningSite, startSite, startWorker } from '../provisioning/apache-harness.js';
 import { type LoadResult, startLoad } from '../load.js';
-import { buildRelease, type RunningRelease } from '../scripts/release-process.js';
+import { buildRelease } from '../scripts/release-process.js';
 import { REPOSITORY_ROOT } from '../terraform.js';
 
 const CONNECTIONS = 10;
-let site: ApacheSite;
-let apache: ChildProcess;
-const workers: RunningRelease[] = [];
+let running: RunningSite;
 const figures: string[] = [];
-const url = (path: string) => `http://127.0.0.1:${site.apachePort}${path}`;
+const url = (path: string) => running.url(path);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Drives `/` through Apache for `seconds`, running `during` meanwhile; counts every non-2xx, error and timeout. */
@@ -33,22 +30,18 @@ function record(scenario: string, result: LoadResult) {
 
 /** Restarts worker `index` gracefully, as systemd does: SIGTERM, wait for exit 0, start again. */
 async function restartGracefully(index: number) {
-  workers[index].child.kill('SIGTERM');
-  expect(await workers[index].exited).toBe(0);
-  workers[index] = await startWorker(site, site.servicePorts[index]);
+  running.workers[index].child.kill('SIGTERM');
+  expect(await running.workers[index].exited).toBe(0);
+  running.workers[index] = await startWorker(running.site, running.site.servicePorts[index]);
 }
 
 beforeAll(async () => {
-  requireApache();
-  site = await layOutSite(buildRelease());
-  for (const port of site.servicePorts) workers.push(await startWorker(site, port));
-  apache = await startApache(site);
+  running = await startSite(buildRelease());
   await load(2); // warm up: JIT, Apache's pooled connections
 }, 60_000);
 
 afterAll(async () => {
-  await stopApache(apache);
-  for (const worker of workers) worker.child.kill('SIGKILL');
+  await running?.stop();
   const table = [
     `Load and faults through Apache -> 2 service workers on loopback, autocannon ${CONNECTIONS} connections on / (${new Date().toISOString().slice(0, 10)}, 2 cores, node ${process.version})`,
     "Command: npm run test:real -- --testPathPatterns security/load-faults",
@@ -84,10 +77,10 @@ describe('load and faults through the real Apache', () => {
   test('a hard kill of one worker during load: at most the requests in flight on it fail, none once it is back', async () => {
     const result = await load(6, async () => {
       await sleep(2_000);
-      workers[0].child.kill('SIGKILL');
-      await workers[0].exited;
+      running.workers[0].child.kill('SIGKILL');
+      await running.workers[0].exited;
       await sleep(1_500);
-      workers[0] = await startWorker(site, site.servicePorts[0]);
+      running.workers[0] = await startWorker(running.site, running.site.servicePorts[0]);
     });
     record('SIGKILL of one worker, restarted 1.5 s later, 6 s', result);
     expect(result.requests).toBeGreaterThan(500);
@@ -101,8 +94,8 @@ describe('load and faults through the real Apache', () => {
   }, 30_000);
 
   test('a hard kill of the whole service: Apache answers 503 within 1 s, and 200 again within 3 s of the restart', async () => {
-    for (const worker of workers) worker.child.kill('SIGKILL');
-    await Promise.all(workers.map((worker) => worker.exited));
+    for (const worker of running.workers) worker.child.kill('SIGKILL');
+    await Promise.all(running.workers.map((worker) => worker.exited));
 
     const answers: Array<{ status: number; ms: number }> = [];
     for (let attempt = 0; attempt < 10; attempt++) {
@@ -117,7 +110,7 @@ describe('load and faults through the real Apache', () => {
     expect(Math.max(...answers.map((answer) => answer.ms))).toBeLessThan(1_000);
 
     const restarted = performance.now();
-    for (const [index, port] of site.servicePorts.entries()) workers[index] = await startWorker(site, port);
+    for (const [index, port] of running.site.servicePorts.entries()) running.workers[index] = await startWorker(running.site, port);
     let firstOk = Number.NaN;
     while (performance.now() - restarted < 10_000) {
       const status = await fetch(url('/')).then((res) => res.status, () => 0);
