@@ -82,6 +82,7 @@ scan: $(NPM_STAMP) venv ## Policy scan: checkov on every synthesized stack, with
 
 bench: $(NPM_STAMP) ## Run the benchmarks; tables land in bench/results/
 	npm run bench:cold-start
+	npm run bench:synth
 
 clean: ## Remove build output (and stop a moto that `make local` started)
 	-[ -f .local/moto.pid ] && kill $$(cat .local/moto.pid) 2>/dev/null; rm -f .local/moto.pid
