@@ -1,7 +1,9 @@
-// Synth speed and memory: our path (tsx, no type check at synth, deep imports of the provider's
-// modules) against the way the cdktf project template does it (ts-node, type-checking every file as
-// it loads, `@cdktf/provider-aws` imported from its package root), on the same three stacks. Also
-// the `cdktf synth` command's own start-up cost, and the unit + snapshot suite's wall time.
+// Synth speed and memory: our path (the app bundled by scripts/build-synth.mjs into one JavaScript
+// file, provider modules imported by their deep paths; no type check at synth) against the way the
+// cdktf project template does it (ts-node, type-checking every file as it loads,
+// `@cdktf/provider-aws` imported from its package root), on the same three stacks. Also our app with
+// its bundle rebuilt (after an edit), the same app under tsx, the `cdktf synth` command's own
+// start-up cost, and the unit + snapshot suite's wall time.
 // Median of RUNS runs each (default 5), interleaved; wall time and peak RSS from GNU time.
 // Usage: npm run bench:synth
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -79,18 +81,22 @@ function measure(command: string[], cwd: string, env: NodeJS.ProcessEnv): Sample
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 execFileSync(bin('tsx'), [join(root, 'scripts', 'build-release.ts')], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+execFileSync(process.execPath, [join(root, 'scripts', 'build-synth.mjs')], { cwd: root, stdio: 'inherit' });
 const template = templateWayCopy();
 cpSync(join(root, 'dist'), join(template, 'dist'), { recursive: true });
 
+const node = process.execPath;
 const subjects: Array<{ name: string; command: string[]; cwd: string; env?: NodeJS.ProcessEnv }> = [
-  { name: 'ours: tsx main.ts (deep imports, no type check at synth)', command: [bin('tsx'), 'main.ts'], cwd: root },
+  { name: 'ours: node dist/synth/main.mjs (bundle up to date)', command: [node, 'dist/synth/main.mjs'], cwd: root },
   {
     name: 'template way: ts-node main.ts (type-checked, root import)',
-    command: [process.execPath, '--no-warnings', '--loader', 'ts-node/esm', 'main.ts'],
+    command: [node, '--no-warnings', '--loader', 'ts-node/esm', 'main.ts'],
     cwd: template,
     env: { TS_NODE_PROJECT: join(template, 'tsconfig.json') },
   },
-  { name: 'cdktf synth --app "tsx main.ts" (the CLI around ours)', command: [bin('cdktf'), 'synth', '--app', `${bin('tsx')} main.ts`, '--output', join(tmpdir(), 'synth-cli-out')], cwd: root },
+  { name: 'ours after an edit: bundle rebuilt, then run', command: ['sh', '-c', `"${node}" scripts/build-synth.mjs --force && "${node}" dist/synth/main.mjs`], cwd: root },
+  { name: 'the same sources under tsx main.ts (no bundle)', command: [bin('tsx'), 'main.ts'], cwd: root },
+  { name: 'cdktf synth --app "node dist/synth/main.mjs" (the CLI around ours)', command: [bin('cdktf'), 'synth', '--app', `${node} dist/synth/main.mjs`, '--output', join(tmpdir(), 'synth-cli-out')], cwd: root },
 ];
 const samples = new Map(subjects.map((subject) => [subject.name, [] as Sample[]]));
 for (let run = 0; run < runs; run++) {
@@ -102,7 +108,7 @@ const figures = subjects.map((subject) => {
   const list = samples.get(subject.name)!;
   return { name: subject.name, seconds: median(list.map((s) => s.seconds)), megabytes: median(list.map((s) => s.megabytes)) };
 });
-const [ours, templateWay, cli] = figures;
+const [ours, templateWay, , , cli] = figures;
 const rows = [
   `Synth of the three stacks (state-backend, webapp-dev, webapp-prod); median of ${runs} interleaved runs; ${cpus().length} cores, node ${process.version}, ${new Date().toISOString().slice(0, 10)}`,
   'Command: npm run bench:synth',
