@@ -1,3 +1,4 @@
+import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { PrivateBucket } from './private-bucket.js';
 
@@ -17,6 +18,8 @@ export class ArtifactBucket extends Construct {
   readonly bucketName: string;
   readonly bucketArn: string;
   readonly kmsKeyArn?: string;
+  /** What a release object must be written after: the bucket's versioning and default encryption. */
+  readonly objectSettings: ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: ArtifactBucketProps) {
     super(scope, id);
@@ -30,5 +33,6 @@ export class ArtifactBucket extends Construct {
     this.bucketName = bucket.bucketName;
     this.bucketArn = bucket.bucketArn;
     this.kmsKeyArn = props.kmsKeyArn;
+    this.objectSettings = bucket.objectSettings;
   }
 }

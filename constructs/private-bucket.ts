@@ -6,7 +6,7 @@ import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy/index.j
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block/index.js';
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning/index.js';
-import { Token } from 'cdktf';
+import { type ITerraformDependable, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { ConfigError } from './config-error.js';
 
@@ -43,6 +43,11 @@ export class PrivateBucket extends Construct {
   readonly bucketName: string;
   readonly bucketArn: string;
   readonly bucketDomainName: string;
+  /**
+   * Versioning and default encryption: objects written before these apply get no version id (S3's
+   * "null" version) or the wrong encryption, so resources that write objects depend on them.
+   */
+  readonly objectSettings: ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: PrivateBucketProps) {
     super(scope, id);
@@ -61,8 +66,8 @@ export class PrivateBucket extends Construct {
       forceDestroy: props.forceDestroy ?? false,
       lifecycle: props.preventDestroy ? { preventDestroy: true } : undefined,
     });
-    new S3BucketVersioningA(this, 'Versioning', { bucket: bucket.id, versioningConfiguration: { status: 'Enabled' } });
-    new S3BucketServerSideEncryptionConfigurationA(this, 'Encryption', {
+    const versioning = new S3BucketVersioningA(this, 'Versioning', { bucket: bucket.id, versioningConfiguration: { status: 'Enabled' } });
+    const encryption = new S3BucketServerSideEncryptionConfigurationA(this, 'Encryption', {
       bucket: bucket.id,
       rule: [
         {
@@ -118,6 +123,7 @@ export class PrivateBucket extends Construct {
     });
 
     this.bucketName = bucket.bucket;
+    this.objectSettings = [versioning, encryption];
     this.bucketArn = bucket.arn;
     this.bucketDomainName = bucket.bucketDomainName;
   }

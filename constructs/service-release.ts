@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object/index.js';
-import { AssetType, TerraformAsset } from 'cdktf';
+import { AssetType, type ITerraformDependable, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
 import { RELEASE_OBJECT_KEY } from '../constants.js';
 import { ConfigError } from './config-error.js';
@@ -16,6 +16,11 @@ export interface ServiceReleaseProps {
   readonly archivePath: string;
   /** The release id from the release's manifest, recorded on the object. */
   readonly releaseId: string;
+  /**
+   * What the upload must wait for: the bucket's versioning (an object written before it has no
+   * version id to pin) and default encryption. @default []
+   */
+  readonly bucketSettings?: ITerraformDependable[];
 }
 
 /**
@@ -55,6 +60,7 @@ export class ServiceRelease extends Construct {
       sourceHash: this.archiveSha256,
       contentType: 'application/zip',
       metadata: { 'release-id': props.releaseId, sha256: this.archiveSha256 },
+      dependsOn: props.bucketSettings,
     });
     this.objectVersionId = object.versionId;
   }

@@ -60,6 +60,7 @@ export class WebAppStack extends TerraformStack {
       bucketName: artifacts.bucketName,
       archivePath: props.release.archivePath,
       releaseId: props.release.releaseId,
+      bucketSettings: artifacts.objectSettings,
     });
 
     // A variable, so that `make delete_stack` can switch the protection off (a targeted apply) before destroying.

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { loadConfig } from '../../config/load-config.js';
 import { RELEASE_MANIFEST_FILE, RELEASE_OBJECT_KEY } from '../../constants.js';
 import { EMULATOR_IGNORED_ATTRIBUTES } from '../../stacks/local-emulator.js';
-import { FAKE_CREDENTIALS, type Moto, startMoto } from '../moto.js';
+import { FAKE_CREDENTIALS, LOCAL_MODE_MOTO_ENV, type Moto, startMoto } from '../moto.js';
 import { REPOSITORY_ROOT, requireTerraform, terraform, terraformEnv } from '../terraform.js';
 import { copyWorkspace, planChanges, readJson, shortAddress, type Workspace } from './workspace.js';
 
@@ -51,7 +51,7 @@ async function currentRelease() {
 
 beforeAll(async () => {
   requireTerraform();
-  moto = await startMoto({ MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' });
+  moto = await startMoto(LOCAL_MODE_MOTO_ENV);
   workspace = copyWorkspace();
 }, 60_000);
 afterAll(() => moto?.stop());
@@ -64,6 +64,9 @@ describe('the lifecycle of webapp-dev on the local emulator', () => {
     const release = await currentRelease();
     expect(release.outputs.release_id.value).toBe(manifest.releaseId);
     expect(release.outputs.url.value).toMatch(/^http:\/\/webapp-dev-.*\.elb\.amazonaws\.com$/);
+    // Uploaded after versioning was on: a real version id to pin, not S3's "null" version.
+    expect(release.versionId).toMatch(/^[A-Za-z0-9._-]{8,}$/);
+    expect(release.versionId).not.toBe('null');
     expect({ releaseId: release.releaseId, sha256: release.sha256 }).toEqual({
       releaseId: manifest.releaseId,
       sha256: createHash('sha256').update(readFileSync(join(workspace.root, 'dist', 'release.zip'))).digest('hex'),
@@ -177,6 +180,23 @@ describe('the lifecycle of webapp-dev on the local emulator', () => {
     const stateAfter = JSON.parse(terraform(devDir(), ['state', 'pull'], localEnv()));
     expect({ lineage: stateAfter.lineage, resources: stateAfter.resources.length }).toEqual({ lineage: stateBefore.lineage, resources: stateBefore.resources.length });
     expect(stateAfter.serial).toBeGreaterThanOrEqual(stateBefore.serial);
+  }, 300_000);
+
+  test('plan refuses a change that would replace the load balancer (exit 3) unless ALLOW_DESTROY=1', async () => {
+    const file = join(workspace.root, 'constructs', 'load-balancer.ts');
+    const original = readFileSync(file, 'utf8');
+    // `internal` cannot change in place: Terraform must replace the load balancer (and its listener).
+    writeFileSync(file, original.replace('internal: false,', 'internal: true,'));
+    try {
+      const refused = await stack('plan');
+      expect(refused.status).toBe(3);
+      expect(refused.output).toMatch(/\| replace \| `aws_lb\.LoadBalancer_\w+` \| [^|]* \| PROTECTED \|/);
+      expect(refused.output).toContain('refusing: protected resources would be destroyed or replaced; set ALLOW_DESTROY=1 to accept');
+      const allowed = await workspace.stack('plan', { LOCAL_PORT: new URL(moto.endpoint).port, ENV: 'dev', ALLOW_DESTROY: '1' });
+      expect(succeeded(allowed)).toEqual({ status: 0, tail: '' });
+    } finally {
+      writeFileSync(file, original);
+    }
   }, 300_000);
 
   test('delete: nothing of the environment is left, and the state bucket keeps the state history', async () => {

@@ -47,6 +47,13 @@ describe('WebAppStack', () => {
     expect(Object.values(resourcesOf(prod, 'aws_lb_listener')).map((listener) => listener.protocol).sort()).toEqual(['HTTP', 'HTTPS']);
   });
 
+  test('uploads the release only once the artifact bucket is versioned and encrypted, so it gets a version id to pin', () => {
+    expect(onlyResource(dev, 'aws_s3_object').depends_on).toEqual([
+      expect.stringMatching(/^aws_s3_bucket_versioning\.Artifacts_Bucket_Versioning_\w+$/),
+      expect.stringMatching(/^aws_s3_bucket_server_side_encryption_configuration\.Artifacts_Bucket_Encryption_\w+$/),
+    ]);
+  });
+
   test('drains targets for as long as the service may take to shut down', () => {
     expect(onlyResource(dev, 'aws_lb_target_group').deregistration_delay).toBe('10');
   });
