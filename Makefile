@@ -80,9 +80,10 @@ validate: synth ## terraform init + validate every synthesized stack, provider f
 scan: $(NPM_STAMP) venv ## Policy scan: checkov on every synthesized stack, with the reasoned skips in policy/checkov-skips.yaml
 	npm run scan
 
-bench: $(NPM_STAMP) ## Run the benchmarks; tables land in bench/results/
+bench: deps ## Run the benchmarks; tables land in bench/results/
 	npm run bench:cold-start
 	npm run bench:synth
+	npm run bench:app-tier
 
 clean: ## Remove build output (and stop a moto that `make local` started)
 	-[ -f .local/moto.pid ] && kill $$(cat .local/moto.pid) 2>/dev/null; rm -f .local/moto.pid

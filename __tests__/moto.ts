@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from './provisioning/apache-harness.js';
+import { freePort } from '../support/apache-site.js';
 import { REPOSITORY_ROOT } from './terraform.js';
 
 export const MOTO_SERVER = join(REPOSITORY_ROOT, '.venv', 'bin', 'moto_server');

@@ -4,23 +4,15 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
-import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { RELEASE_ENTRY_FILE } from '../constants.js';
+import { freePort } from '../support/apache-site.js';
 
 const root = join(import.meta.dirname, '..');
 const runs = Number(process.env.RUNS ?? 15);
 const releaseDir = process.argv[2] ?? join(root, 'dist', 'release');
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function healthy(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the real-component tests run: Apache (the proxy in front of the
-# service) and debootstrap (the Debian 13 root filesystem of the boot test). Terraform and the AWS
+# Installs the Debian packages the real-component tests and the benchmarks run: Apache (the proxy in
+# front of the service), debootstrap (the Debian 13 root filesystem of the boot test), and mod_wsgi
+# with Flask (the old stack the app-tier benchmark compares against). Terraform and the AWS
 # provider mirror come with the machine image and are checked here.
 # Idempotent; needs root (or sudo) only when something is missing.
 set -euo pipefail
 
-packages=(apache2 debootstrap)
+packages=(apache2 debootstrap libapache2-mod-wsgi-py3 python3-flask)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

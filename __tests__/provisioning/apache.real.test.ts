@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { buildRelease } from '../scripts/release-process.js';
-import { checkApacheConfig, type RunningSite, startSite, startWorker } from './apache-harness.js';
+import { buildRelease } from '../../support/release-process.js';
+import { checkApacheConfig, type RunningSite, startSite, startWorker } from '../../support/apache-site.js';
 
 let running: RunningSite;
 const url = (path: string) => running.url(path);

@@ -14,10 +14,10 @@ import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Cl
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { RELEASE_MANIFEST_FILE, RELEASE_OBJECT_KEY } from '../../constants.js';
 import { renderUserData, type UserDataInput, workerUnit } from '../../provisioning/render-user-data.js';
-import { startLoad } from '../load.js';
+import { startLoad } from '../../support/load.js';
 import { FAKE_CREDENTIALS, type Moto, startMoto } from '../moto.js';
-import { buildRelease, variantRelease } from '../scripts/release-process.js';
-import { freePort } from './apache-harness.js';
+import { buildRelease, variantRelease } from '../../support/release-process.js';
+import { freePort } from '../../support/apache-site.js';
 import { Chroot, debianRootfsTarball } from './chroot.js';
 
 const REGION = 'eu-west-1';

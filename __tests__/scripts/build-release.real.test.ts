@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { RELEASE_ENTRY_FILE, RELEASE_MANIFEST_FILE } from '../../constants.js';
 import { releaseManifestSchema } from '../../service/version/release-manifest.js';
-import { buildRelease, type RunningRelease, startRelease } from './release-process.js';
+import { buildRelease, type RunningRelease, startRelease } from '../../support/release-process.js';
 
 let releaseDir: string;
 beforeAll(() => {

@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { type RunningSite, startSite } from '../provisioning/apache-harness.js';
-import { buildRelease } from '../scripts/release-process.js';
+import { type RunningSite, startSite } from '../../support/apache-site.js';
+import { buildRelease } from '../../support/release-process.js';
 
 /** The load balancer's address in this test: Apache believes X-Forwarded-For only from it. */
 const LOAD_BALANCER = '127.0.0.2';

@@ -3,9 +3,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { type RunningSite, startSite, startWorker } from '../provisioning/apache-harness.js';
-import { type LoadResult, startLoad } from '../load.js';
-import { buildRelease } from '../scripts/release-process.js';
+import { type RunningSite, startSite, startWorker } from '../../support/apache-site.js';
+import { type LoadResult, startLoad } from '../../support/load.js';
+import { buildRelease } from '../../support/release-process.js';
 import { REPOSITORY_ROOT } from '../terraform.js';
 
 const CONNECTIONS = 10;

@@ -3,9 +3,9 @@ import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, w
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { RELEASE_MANIFEST_FILE } from '../../constants.js';
-import { APACHE_MODULES, renderProvisioningFiles, type UserDataInput, WEBAPP_ROOT } from '../../provisioning/render-user-data.js';
-import { type RunningRelease, startRelease } from '../scripts/release-process.js';
+import { RELEASE_MANIFEST_FILE } from '../constants.js';
+import { APACHE_MODULES, renderProvisioningFiles, type UserDataInput, WEBAPP_ROOT } from '../provisioning/render-user-data.js';
+import { type RunningRelease, startRelease } from './release-process.js';
 
 /** Modules Debian's apache2 package enables by default (mpm_event, authz, mime, dir), and the site's own list. */
 const BASE_MODULES = [...new Set(['mpm_event', 'authz_core', 'authz_host', 'mime', 'dir', ...APACHE_MODULES])];

@@ -4,9 +4,9 @@ import { appendFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
-import { RELEASE_ENTRY_FILE, RELEASE_MANIFEST_FILE } from '../../constants.js';
+import { RELEASE_ENTRY_FILE, RELEASE_MANIFEST_FILE } from '../constants.js';
 
-const root = join(import.meta.dirname, '..', '..');
+const root = join(import.meta.dirname, '..');
 
 /** Builds the release, as `npm run build:service` does, into a fresh directory outside the repository. */
 export function buildRelease(env: NodeJS.ProcessEnv = {}): string {
