@@ -29,23 +29,36 @@ export function startRelease(releaseDir: string, env: NodeJS.ProcessEnv = {}): P
     env: { PATH: process.env.PATH, PORT: '0', IMDS_ENABLED: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const output: string[] = [];
+  // Each complete line is parsed once, as it arrives: re-reading all output on every chunk made the
+  // process driving the load spend its CPU here (quadratic in the number of access-log lines).
+  const raw: string[] = [];
+  const parsed: Array<Record<string, unknown>> = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const lines = () =>
-    output
-      .join('')
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const lines = () => parsed;
   return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output.push(chunk.toString());
-      const listening = lines().find((line) => (line.message as { event?: string })?.event === 'listening');
-      if (listening) resolve({ child, port: (listening.message as { port: number }).port, lines, exited });
+    let listening = false;
+    const follow = (stream: NodeJS.ReadableStream) => {
+      let partial = '';
+      stream.on('data', (chunk: Buffer) => {
+        const text = partial + chunk.toString();
+        if (!listening) raw.push(chunk.toString());
+        const complete = text.split('\n');
+        partial = complete.pop() ?? '';
+        for (const line of complete) {
+          if (!line.startsWith('{')) continue;
+          const entry = JSON.parse(line) as Record<string, unknown>;
+          parsed.push(entry);
+          const message = entry.message as { event?: string; port?: number } | undefined;
+          if (!listening && message?.event === 'listening') {
+            listening = true;
+            resolve({ child, port: message.port!, lines, exited });
+          }
+        }
+      });
     };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    void exited.then((code) => reject(new Error(`release exited with ${code} before listening:\n${output.join('')}`)));
+    follow(child.stdout!);
+    follow(child.stderr!);
+    void exited.then((code) => reject(new Error(`release exited with ${code} before listening:\n${raw.join('')}`)));
   });
 }
 
