@@ -7,7 +7,7 @@ import { RELEASE_MANIFEST_FILE } from './constants.js';
 import { ConfigError } from './constructs/config-error.js';
 import { releaseManifestSchema } from './service/version/release-manifest.js';
 import { StateBackendStack } from './stacks/state-backend-stack.js';
-import type { LocalEmulator } from './stacks/local-emulator.js';
+import { readEmulatorEndpoint } from './stacks/local-emulator.js';
 import { type BuiltRelease, WebAppStack } from './stacks/web-app-stack.js';
 
 const root = import.meta.dirname;
@@ -22,18 +22,9 @@ function readBuiltRelease(releaseDir: string): BuiltRelease {
   return { archivePath, releaseId: manifest.releaseId };
 }
 
-/** LOCAL_AWS_ENDPOINT (set by `make local` / LOCAL=1) points every stack at the emulator on loopback. */
-function readEmulator(endpoint: string | undefined): LocalEmulator | undefined {
-  if (!endpoint) return undefined;
-  if (!/^http:\/\/(127\.\d+\.\d+\.\d+|localhost):\d+$/.test(endpoint)) {
-    throw new ConfigError(`LOCAL_AWS_ENDPOINT = ${JSON.stringify(endpoint)}: must be an http URL on loopback, such as http://127.0.0.1:4566`);
-  }
-  return { endpoint };
-}
-
 try {
   const config = loadConfig(join(root, 'config'), process.env.ENV || undefined);
-  const emulator = readEmulator(process.env.LOCAL_AWS_ENDPOINT);
+  const emulator = readEmulatorEndpoint(process.env.LOCAL_AWS_ENDPOINT);
   const release = readBuiltRelease(join(root, 'dist', 'release'));
   const app = new App();
   new StateBackendStack(app, 'state-backend', { project: config.project, emulator });

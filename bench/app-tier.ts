@@ -11,7 +11,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startSite, stopApache } from '../support/apache-site.js';
+import { apacheBaseConfig, freePort, startSite, stopApache } from '../support/apache-site.js';
 import { startLoad, type LoadResult } from '../support/load.js';
 import { buildRelease, startRelease } from '../support/release-process.js';
 
@@ -66,16 +66,7 @@ async function startOldStack(page: string, json: string): Promise<{ port: number
   writeFileSync(
     join(base, 'apache2.conf'),
     [
-      'ServerRoot /etc/apache2',
-      `DefaultRuntimeDir ${base}`,
-      `PidFile ${base}/apache2.pid`,
-      `ErrorLog ${base}/error.log`,
-      'LogLevel warn',
-      'User www-data',
-      'Group www-data',
-      ...['mpm_event', 'authz_core', 'authz_host', 'mime'].map((module) => `Include /etc/apache2/mods-available/${module}.load`),
-      'Include /etc/apache2/mods-available/mpm_event.conf',
-      'Include /etc/apache2/mods-available/mime.conf',
+      ...apacheBaseConfig(base, base, ['mpm_event', 'authz_core', 'authz_host', 'mime']),
       `LoadModule wsgi_module ${MOD_WSGI}`,
       `Listen 127.0.0.1:${port}`,
       'ServerName old-stack',

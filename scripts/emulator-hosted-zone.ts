@@ -5,10 +5,15 @@
 import { join } from 'node:path';
 import { CreateHostedZoneCommand, ListHostedZonesByNameCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { loadConfig } from '../config/load-config.js';
+import { readEmulatorEndpoint } from '../stacks/local-emulator.js';
 
-const endpoint = process.env.LOCAL_AWS_ENDPOINT;
-if (!endpoint || !/^http:\/\/(127\.\d+\.\d+\.\d+|localhost):\d+$/.test(endpoint)) {
-  process.stderr.write(`LOCAL_AWS_ENDPOINT = ${JSON.stringify(endpoint)}: must be the emulator's http URL on loopback\n`);
+let endpoint: string;
+try {
+  const emulator = readEmulatorEndpoint(process.env.LOCAL_AWS_ENDPOINT);
+  if (!emulator) throw new Error('LOCAL_AWS_ENDPOINT is not set: this script is for local mode only');
+  endpoint = emulator.endpoint;
+} catch (error) {
+  process.stderr.write(`${(error as Error).message}\n`);
   process.exit(2);
 }
 const { project, environments } = loadConfig(join(import.meta.dirname, '..', 'config'), process.env.ENV || 'dev');

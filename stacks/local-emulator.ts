@@ -4,6 +4,7 @@ import type { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-sec
 import type { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
 import { type S3Backend, TerraformResource } from 'cdktf';
 import type { IConstruct } from 'constructs';
+import { ConfigError } from '../constructs/config-error.js';
 
 /**
  * Local mode: every AWS API and the state backend go to one emulator endpoint (moto's server mode on
@@ -12,6 +13,18 @@ import type { IConstruct } from 'constructs';
 export interface LocalEmulator {
   /** The emulator's URL, e.g. http://127.0.0.1:4566. */
   readonly endpoint: string;
+}
+
+/**
+ * Reads LOCAL_AWS_ENDPOINT: undefined when unset; an error naming the variable unless it is an http
+ * URL on loopback (local mode must never send its fake credentials anywhere else).
+ */
+export function readEmulatorEndpoint(endpoint: string | undefined): LocalEmulator | undefined {
+  if (!endpoint) return undefined;
+  if (!/^http:\/\/(127\.\d+\.\d+\.\d+|localhost):\d+$/.test(endpoint)) {
+    throw new ConfigError(`LOCAL_AWS_ENDPOINT = ${JSON.stringify(endpoint)}: must be an http URL on loopback, such as http://127.0.0.1:4566`);
+  }
+  return { endpoint };
 }
 
 /** The AWS services the stacks call. */

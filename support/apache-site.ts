@@ -26,6 +26,25 @@ export function requireApache(): void {
   if (version.status !== 0) throw new Error('apache2 is not installed; .ci/run installs it (apt-get install apache2)');
 }
 
+/**
+ * The top of a self-contained Apache configuration under `base`: Debian's modules from
+ * /etc/apache2, its own pid file and error log, children as www-data, mpm_event and mime settings.
+ */
+export function apacheBaseConfig(base: string, logDir: string, modules: readonly string[]): string[] {
+  return [
+    'ServerRoot /etc/apache2',
+    `DefaultRuntimeDir ${base}`,
+    `PidFile ${base}/apache2.pid`,
+    `ErrorLog ${logDir}/error.log`,
+    'LogLevel warn',
+    'User www-data',
+    'Group www-data',
+    ...modules.map((module) => `Include /etc/apache2/mods-available/${module}.load`),
+    'Include /etc/apache2/mods-available/mpm_event.conf',
+    'Include /etc/apache2/mods-available/mime.conf',
+  ];
+}
+
 export interface ApacheSite {
   readonly root: string;
   readonly configPath: string;
@@ -78,16 +97,7 @@ export async function layOutSite(releaseDir: string, options: { trustedProxyCidr
   writeFileSync(
     configPath,
     [
-      'ServerRoot /etc/apache2',
-      `DefaultRuntimeDir ${base}`,
-      `PidFile ${base}/apache2.pid`,
-      `ErrorLog ${logDir}/error.log`,
-      'LogLevel warn',
-      'User www-data',
-      'Group www-data',
-      ...BASE_MODULES.map((module) => `Include /etc/apache2/mods-available/${module}.load`),
-      'Include /etc/apache2/mods-available/mpm_event.conf',
-      'Include /etc/apache2/mods-available/mime.conf',
+      ...apacheBaseConfig(base, logDir, BASE_MODULES),
       'Include /etc/apache2/mods-available/dir.conf',
       `Include ${base}/etc/apache2/ports.conf`,
       `Include ${base}/etc/apache2/conf-available/webapp-backend.conf`,

@@ -15,20 +15,18 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { loadConfig } from '../../config/load-config.js';
 import { RELEASE_MANIFEST_FILE, RELEASE_OBJECT_KEY } from '../../constants.js';
 import { EMULATOR_IGNORED_ATTRIBUTES } from '../../stacks/local-emulator.js';
-import { FAKE_CREDENTIALS, LOCAL_MODE_MOTO_ENV, type Moto, startMoto } from '../moto.js';
+import { LOCAL_MODE_MOTO_ENV, type Moto, startMoto } from '../moto.js';
 import { REPOSITORY_ROOT, requireTerraform, terraform, terraformEnv } from '../terraform.js';
-import { copyWorkspace, planChanges, readJson, shortAddress, type Workspace } from './workspace.js';
+import { copyWorkspace, emulatorClient, localModeEnv, planChanges, readJson, shortAddress, succeeded, type Workspace } from './workspace.js';
 
 const { project } = loadConfig(join(REPOSITORY_ROOT, 'config'));
 const STATE_KEY = `${project.project}/dev/terraform.tfstate`;
 let moto: Moto;
 let workspace: Workspace;
-const client = <T>(Client: new (config: object) => T) =>
-  new Client({ endpoint: moto.endpoint, region: project.region, forcePathStyle: true, credentials: FAKE_CREDENTIALS });
+const client = <T>(Client: new (config: object) => T) => emulatorClient(Client, moto.endpoint, project.region);
 const stack = (action: string) => workspace.stack(action, { LOCAL_PORT: new URL(moto.endpoint).port, ENV: 'dev' });
 const devDir = () => workspace.stackDir('webapp-dev');
-const localEnv = () => ({ LOCAL_AWS_ENDPOINT: moto.endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_EC2_METADATA_DISABLED: 'true' });
-const succeeded = (run: { status: number | null; output: string }) => ({ status: run.status, tail: run.status === 0 ? '' : run.output.slice(-3000) });
+const localEnv = () => localModeEnv(moto.endpoint);
 
 /** Shortened addresses of the plan's changes, with their actions and attributes. */
 function changesOf(plan: object) {

@@ -9,18 +9,16 @@ import { ListHostedZonesByNameCommand, ListResourceRecordSetsCommand, Route53Cli
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { loadConfig } from '../../config/load-config.js';
-import { FAKE_CREDENTIALS, LOCAL_MODE_MOTO_ENV, type Moto, startMoto } from '../moto.js';
+import { LOCAL_MODE_MOTO_ENV, type Moto, startMoto } from '../moto.js';
 import { REPOSITORY_ROOT, requireTerraform, terraform } from '../terraform.js';
-import { copyWorkspace, type Workspace } from './workspace.js';
+import { copyWorkspace, emulatorClient, localModeEnv, succeeded, type Workspace } from './workspace.js';
 
 const { project, environments } = loadConfig(join(REPOSITORY_ROOT, 'config'), 'prod');
 const dns = environments[0].settings.dns!;
 let moto: Moto;
 let workspace: Workspace;
-const client = <T>(Client: new (config: object) => T) =>
-  new Client({ endpoint: moto.endpoint, region: project.region, forcePathStyle: true, credentials: FAKE_CREDENTIALS });
+const client = <T>(Client: new (config: object) => T) => emulatorClient(Client, moto.endpoint, project.region);
 const stack = (action: string) => workspace.stack(action, { LOCAL_PORT: new URL(moto.endpoint).port, ENV: 'prod' });
-const succeeded = (run: { status: number | null; output: string }) => ({ status: run.status, tail: run.status === 0 ? '' : run.output.slice(-3000) });
 
 async function aliasRecords() {
   const route53 = client(Route53Client);
@@ -41,7 +39,7 @@ afterAll(() => moto?.stop());
 describe('webapp-prod on the local emulator', () => {
   test('create: the hosted zone is made in the emulator, the certificate is issued, the name is an alias of the load balancer', async () => {
     expect(succeeded(await stack('create'))).toEqual({ status: 0, tail: '' });
-    const outputs = JSON.parse(terraform(workspace.stackDir('webapp-prod'), ['output', '-json'], { LOCAL_AWS_ENDPOINT: moto.endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' }));
+    const outputs = JSON.parse(terraform(workspace.stackDir('webapp-prod'), ['output', '-json'], localModeEnv(moto.endpoint)));
     expect(outputs.url.value).toBe(`https://${dns.domainName}`);
 
     // IPv4 only: local mode leaves dual-stack off (moto cannot wait for a subnet's IPv6 block).

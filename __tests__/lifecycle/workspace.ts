@@ -5,6 +5,7 @@ import { cpSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { changedAttributes, type PlanJson } from '../../review/plan-review.js';
+import { FAKE_CREDENTIALS } from '../moto.js';
 import { REPOSITORY_ROOT } from '../terraform.js';
 
 /** Build output, state and installed packages: not copied (packages are linked). */
@@ -47,6 +48,16 @@ export function planChanges(plan: PlanJson): Record<string, { actions: string; a
 }
 
 export const readJson = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
+
+/** For expect(...).toEqual({ status: 0, tail: '' }): the end of the output only when the run failed. */
+export const succeeded = (run: { status: number | null; output: string }) => ({ status: run.status, tail: run.status === 0 ? '' : run.output.slice(-3000) });
+
+/** An AWS SDK client for the emulator at `endpoint`. */
+export const emulatorClient = <T>(Client: new (config: object) => T, endpoint: string, region: string): T =>
+  new Client({ endpoint, region, forcePathStyle: true, credentials: FAKE_CREDENTIALS });
+
+/** The environment plain `terraform` needs for a stack synthesized in local mode. */
+export const localModeEnv = (endpoint: string) => ({ LOCAL_AWS_ENDPOINT: endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_EC2_METADATA_DISABLED: 'true' });
 
 /** A stack's address without cdktf's hash suffix: aws_lb.LoadBalancer_BE9EEC3A -> aws_lb.LoadBalancer. */
 export const shortAddress = (address: string) => address.replace(/_[0-9A-F]{8}$/, '');

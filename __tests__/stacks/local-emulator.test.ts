@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { Testing } from 'cdktf';
 import { loadConfig } from '../../config/load-config.js';
-import { EMULATOR_AMI_IDS, EMULATOR_IGNORED_ATTRIBUTES } from '../../stacks/local-emulator.js';
+import { EMULATOR_AMI_IDS, EMULATOR_IGNORED_ATTRIBUTES, readEmulatorEndpoint } from '../../stacks/local-emulator.js';
 import { StateBackendStack } from '../../stacks/state-backend-stack.js';
 import { WebAppStack } from '../../stacks/web-app-stack.js';
 import { dataOf, fixtureRelease, type Json, resourcesOf } from '../synth.js';
@@ -87,5 +87,11 @@ describe('local mode', () => {
     const stack = new StateBackendStack(Testing.app(), 'state-backend', { project: config.project, emulator });
     const synthesized = JSON.parse(Testing.synth(stack));
     expect(synthesized.terraform.backend).toEqual({ local: { path: '../../../.local/terraform.state-backend.tfstate' } });
+  });
+
+  test('takes only an http endpoint on loopback, naming the variable otherwise', () => {
+    expect(readEmulatorEndpoint(undefined)).toBeUndefined();
+    expect(readEmulatorEndpoint('http://127.0.0.1:4566')).toEqual({ endpoint: 'http://127.0.0.1:4566' });
+    expect(() => readEmulatorEndpoint('http://example.com:4566')).toThrow('LOCAL_AWS_ENDPOINT = "http://example.com:4566": must be an http URL on loopback');
   });
 });
