@@ -15,9 +15,9 @@ import type { ReleaseManifest } from '../service/version/release-manifest.js';
 
 const root = join(import.meta.dirname, '..');
 const outDir = process.argv[2] ?? join(root, 'dist', 'release');
-/** Everything the release is built from; its content hash is the release id. */
 /** Fixed timestamp for every archive entry (the earliest a zip file can hold). */
 const ARCHIVE_MTIME = new Date(1980, 0, 1, 0, 0, 0);
+/** Everything the release is built from; its content hash is the release id. */
 const inputs = ['service', 'constants.ts', 'package-lock.json', '.swcrc.json', 'scripts/build-release.ts'];
 
 // Nest loads these only when an app asks for them; this service never does.
@@ -26,6 +26,10 @@ const optionalPackages = [
   '@nestjs/microservices/*',
   '@nestjs/websockets',
   '@nestjs/websockets/*',
+  // NestFactory's default adapter; we always pass the Fastify one.
+  '@nestjs/platform-express',
+  '@fastify/multipart',
+  '@fastify/view',
   'class-transformer',
   'class-validator',
 ];
@@ -86,7 +90,7 @@ await build({
   keepNames: true, // Nest names providers and log contexts after classes
   legalComments: 'external',
   external: optionalPackages,
-  // Bundled CommonJS packages (express) call require() for Node's built-ins.
+  // Bundled CommonJS packages (fastify) call require() for Node's built-ins.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   plugins: [swcTypeScript()],
   logLevel: 'warning',

@@ -59,7 +59,13 @@ export interface ApacheSite {
  * <root>/releases/<id> and the `current` symlink, and a top-level Apache configuration that loads
  * Debian's module files and the rendered ports, backend and site files.
  */
-export async function layOutSite(releaseDir: string, options: { trustedProxyCidr?: string } = {}): Promise<ApacheSite> {
+export interface SiteOptions {
+  readonly trustedProxyCidr?: string;
+  /** Worker settings on top of the rendered service.env, e.g. ACCESS_LOG=true for a test that reads what reached a worker. */
+  readonly serviceEnv?: NodeJS.ProcessEnv;
+}
+
+export async function layOutSite(releaseDir: string, options: SiteOptions = {}): Promise<ApacheSite> {
   const base = mkdtempSync(join(tmpdir(), 'apache-site-'));
   chmodSync(base, 0o755); // Apache's children run as www-data
   const root = join(base, 'webapp');
@@ -112,7 +118,7 @@ export async function layOutSite(releaseDir: string, options: { trustedProxyCidr
       .split('\n')
       .map((line) => line.split('=', 2) as [string, string]),
   );
-  return { root, configPath, apachePort, servicePorts, files, serviceEnv: { ...serviceEnv, IMDS_ENABLED: 'false' } };
+  return { root, configPath, apachePort, servicePorts, files, serviceEnv: { ...serviceEnv, IMDS_ENABLED: 'false', ...options.serviceEnv } };
 }
 
 export function apacheEnv(site: ApacheSite): NodeJS.ProcessEnv {
@@ -166,7 +172,7 @@ export interface RunningSite {
 }
 
 /** Lays out `releaseDir` as an instance would, starts a worker per port and Apache in front. */
-export async function startSite(releaseDir: string, options: { trustedProxyCidr?: string } = {}): Promise<RunningSite> {
+export async function startSite(releaseDir: string, options: SiteOptions = {}): Promise<RunningSite> {
   requireApache();
   const site = await layOutSite(releaseDir, options);
   const workers: RunningRelease[] = [];

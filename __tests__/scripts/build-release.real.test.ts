@@ -76,7 +76,7 @@ describe('the release running on plain node', () => {
     socket.end('"done"}');
 
     // THEN the request is answered (no POST route: 404), the connection closes, and the process exits 0
-    expect(await response).toMatch(/^HTTP\/1\.1 404 Not Found\r\n[\s\S]*Connection: close/);
+    expect(await response).toMatch(/^HTTP\/1\.1 404 Not Found\r\n[\s\S]*connection: close/i); // header names are case-insensitive
     expect(await release.exited).toBe(0);
     const events = release.lines().map((line) => (line.message as { event?: string }).event);
     expect(events).toContain('shutdown-finished');

@@ -35,7 +35,8 @@ function expectNothingLeaked(body: string) {
 }
 
 beforeAll(async () => {
-  running = await startSite(buildRelease(), { trustedProxyCidr: `${LOAD_BALANCER}/32` });
+  // The workers' access log is off on instances (Apache's has each request); on here to see what reached a worker.
+  running = await startSite(buildRelease(), { trustedProxyCidr: `${LOAD_BALANCER}/32`, serviceEnv: { ACCESS_LOG: 'true' } });
 }, 60_000);
 
 afterAll(() => running?.stop());

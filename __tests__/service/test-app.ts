@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { Controller, Get, type LoggerService } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import { configureApp } from '../../service/app.js';
+import { configureApp, createAdapter } from '../../service/app.js';
 import { AppModule } from '../../service/app.module.js';
 import { loadServiceConfig, type ServiceConfig } from '../../service/config/service-config.js';
 
@@ -45,7 +45,8 @@ export async function startTestApp(config: ServiceConfig = testConfig()) {
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)], controllers: [SlowController] })
     .setLogger(logger)
     .compile();
-  const app = configureApp(moduleRef.createNestApplication<NestExpressApplication>({ logger }), config, logger);
+  const app = await configureApp(moduleRef.createNestApplication<NestFastifyApplication>(createAdapter(config), { logger }), config, logger);
   await app.init();
+  await app.getHttpAdapter().getInstance().ready(); // supertest talks to the bare server
   return { app, logger };
 }

@@ -16,6 +16,8 @@ export interface ServiceConfig {
   readonly imdsEndpoint: string;
   readonly imdsTimeoutMs: number;
   readonly logLevel: LogLevel;
+  /** One log line per request. Off on instances: Apache's access log already has each request. */
+  readonly accessLog: boolean;
 }
 
 export const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
@@ -55,6 +57,7 @@ const schema = z.object({
   IMDS_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).default('http://169.254.169.254'),
   IMDS_TIMEOUT_MS: integer(1, 10_000).default(500),
   LOG_LEVEL: z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`).default('log'),
+  ACCESS_LOG: boolean.default(true),
 });
 
 /**
@@ -82,5 +85,6 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv, defaults: { releaseDir
     imdsEndpoint: vars.IMDS_ENDPOINT.replace(/\/+$/, ''),
     imdsTimeoutMs: vars.IMDS_TIMEOUT_MS,
     logLevel: vars.LOG_LEVEL,
+    accessLog: vars.ACCESS_LOG,
   };
 }

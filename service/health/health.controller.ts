@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { HEALTH_PATH } from '../../constants.js';
 import { LifecycleService } from '../lifecycle/lifecycle.service.js';
 
@@ -14,7 +14,7 @@ export class HealthController {
 
   @Get()
   @Header('Cache-Control', 'no-store')
-  check(@Res({ passthrough: true }) res: Response): HealthReport {
+  check(@Res({ passthrough: true }) res: FastifyReply): HealthReport {
     if (this.lifecycle.isShuttingDown) {
       res.status(503);
       return { status: 'shutting-down' };

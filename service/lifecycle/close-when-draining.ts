@@ -1,16 +1,13 @@
-import type { NextFunction, Request, Response } from 'express';
-import onHeaders from 'on-headers';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { LifecycleService } from './lifecycle.service.js';
 
 /**
- * Once shutdown has begun, every response (including those already in flight) says
- * `Connection: close`, so Apache stops reusing pooled connections to a process that is going away.
+ * An `onSend` hook: once shutdown has begun, every response (including those already in flight)
+ * says `Connection: close`, so Apache stops reusing pooled connections to a process that is going away.
  */
 export function closeConnectionsWhenDraining(lifecycle: LifecycleService) {
-  return (_req: Request, res: Response, next: NextFunction): void => {
-    onHeaders(res, () => {
-      if (lifecycle.isShuttingDown) res.setHeader('Connection', 'close');
-    });
-    next();
+  return (_request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void): void => {
+    if (lifecycle.isShuttingDown) reply.header('Connection', 'close');
+    done(null, payload);
   };
 }

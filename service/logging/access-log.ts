@@ -1,27 +1,27 @@
 import type { LoggerService } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** One structured line per request, written when the response ends (or the client goes away). */
 export function accessLog(logger: LoggerService) {
-  return (req: Request, res: Response, next: NextFunction): void => {
+  return (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
     const startedAt = process.hrtime.bigint();
-    res.once('close', () => {
+    reply.raw.once('close', () => {
       const durationMs = Number(process.hrtime.bigint() - startedAt) / 1e6;
       logger.log(
         {
           event: 'request',
-          method: req.method,
-          url: req.originalUrl,
-          status: res.statusCode,
+          method: request.method,
+          url: request.url,
+          status: reply.raw.statusCode,
           durationMs: Math.round(durationMs * 1000) / 1000,
-          bytes: Number(res.getHeader('content-length') ?? 0),
-          completed: res.writableFinished,
-          remoteAddress: req.socket.remoteAddress ?? null,
-          userAgent: req.get('user-agent') ?? null,
+          bytes: Number(reply.raw.getHeader('content-length') ?? 0),
+          completed: reply.raw.writableFinished,
+          remoteAddress: request.socket.remoteAddress ?? null,
+          userAgent: request.headers['user-agent'] ?? null,
         },
         'Access',
       );
     });
-    next();
+    done();
   };
 }

@@ -1,15 +1,21 @@
-import { Controller, Get, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import { Controller, Get, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import fresh from 'fresh';
 import { SiteService } from './site.service.js';
 
 @Controller()
 export class SiteController {
   constructor(private readonly site: SiteService) {}
 
-  /** Express answers 304 itself when If-None-Match matches the ETag set here. */
+  /** 304 without a body when the client's If-None-Match still matches (the `fresh` rules Express uses). */
   @Get()
-  index(@Res() res: Response): void {
+  index(@Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
     const { html, etag, cacheControl } = this.site.page;
-    res.set({ ETag: etag, 'Cache-Control': cacheControl }).type('html').send(html);
+    reply.header('ETag', etag).header('Cache-Control', cacheControl);
+    if (fresh(request.headers, { etag })) {
+      reply.code(304).send();
+      return;
+    }
+    reply.type('text/html; charset=utf-8').send(html);
   }
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { PAGE_MAX_AGE_SECONDS, STATIC_URL_PREFIX } from '../../constants.js';
+import { PAGE_MAX_AGE_SECONDS, PAGE_SHARED_MAX_AGE_SECONDS, STATIC_URL_PREFIX } from '../../constants.js';
 import { RELEASE_INFO, type ReleaseInfo } from '../version/release-manifest.js';
 import { PAGE_TITLE, PARAGRAPHS } from './lorem-ipsum.js';
 import { renderPage } from './render-page.js';
@@ -28,7 +28,7 @@ export class SiteService {
     this.page = {
       html,
       etag: `"${createHash('sha256').update(html).digest('base64url').slice(0, 27)}"`,
-      cacheControl: `public, max-age=${PAGE_MAX_AGE_SECONDS}`,
+      cacheControl: `public, max-age=${PAGE_MAX_AGE_SECONDS}, s-maxage=${PAGE_SHARED_MAX_AGE_SECONDS}`,
     };
   }
 }

@@ -21,6 +21,7 @@ describe('loadServiceConfig', () => {
       imdsEndpoint: 'http://169.254.169.254',
       imdsTimeoutMs: 500,
       logLevel: 'log',
+      accessLog: true,
     });
   });
 
@@ -37,6 +38,7 @@ describe('loadServiceConfig', () => {
         IMDS_ENDPOINT: 'http://127.0.0.1:1338/',
         IMDS_TIMEOUT_MS: '50',
         LOG_LEVEL: 'debug',
+        ACCESS_LOG: 'false',
       },
       defaults,
     );
@@ -51,6 +53,7 @@ describe('loadServiceConfig', () => {
       imdsEndpoint: 'http://127.0.0.1:1338',
       imdsTimeoutMs: 50,
       logLevel: 'debug',
+      accessLog: false,
     });
   });
 
@@ -69,6 +72,7 @@ describe('loadServiceConfig', () => {
     ['IMDS_ENABLED', 'yes', 'IMDS_ENABLED="yes": must be "true" or "false"'],
     ['IMDS_ENDPOINT', 'ftp://x', 'IMDS_ENDPOINT="ftp://x": must be an http:// or https:// URL'],
     ['IMDS_TIMEOUT_MS', '10001', 'IMDS_TIMEOUT_MS="10001": must be a whole number between 1 and 10000'],
+    ['ACCESS_LOG', 'off', 'ACCESS_LOG="off": must be "true" or "false"'],
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL="loud": must be one of error, warn, log, debug, verbose'],
   ])('refuses %s=%j', (name, value, message) => {
     const load = () => loadServiceConfig({ [name]: value }, defaults);

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { LifecycleService } from '../../../service/lifecycle/lifecycle.service.js';
 import { startTestApp } from '../test-app.js';
 
 describe('GET /health', () => {
-  let app: NestExpressApplication;
+  let app: NestFastifyApplication;
   beforeAll(async () => ({ app } = await startTestApp()));
   afterAll(() => app.close());
 

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { startTestApp } from '../test-app.js';
 
 describe('GET /', () => {
-  let app: NestExpressApplication;
+  let app: NestFastifyApplication;
   beforeAll(async () => ({ app } = await startTestApp()));
   afterAll(() => app.close());
 
@@ -19,7 +19,7 @@ describe('GET /', () => {
   test('carries a strong ETag and a cache lifetime', async () => {
     const res = await request(app.getHttpServer()).get('/').expect(200);
     expect(res.headers.etag).toMatch(/^"[A-Za-z0-9_-]{27}"$/);
-    expect(res.headers['cache-control']).toBe('public, max-age=60');
+    expect(res.headers['cache-control']).toBe('public, max-age=60, s-maxage=1');
   });
 
   test('answers 304 without a body when the ETag matches', async () => {

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, test } from '@jest/globals';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { InstanceMetadataService } from '../../../service/version/instance-metadata.service.js';
 import { startTestApp, testConfig } from '../test-app.js';
@@ -42,7 +42,7 @@ describe('GET /version', () => {
   async function appWith(env: NodeJS.ProcessEnv) {
     const { app } = await startTestApp(testConfig(env));
     cleanups.push(() => app.close());
-    return app as NestExpressApplication;
+    return app as NestFastifyApplication;
   }
 
   test('reports the release, uptime and no instance when metadata lookups are off', async () => {
