@@ -36,6 +36,11 @@ export const SERVICE_KEEP_ALIVE_TIMEOUT_MS = 75_000;
 export const STATIC_MAX_AGE_SECONDS = 31_536_000;
 /** Cache lifetime of the rendered page; revalidation is cheap thanks to its strong ETag. */
 export const PAGE_MAX_AGE_SECONDS = 60;
+/**
+ * How long a shared cache (Apache's, on the instance) may keep the page before it asks a worker
+ * again; the worker's 304 keeps it another second, and a new release shows within a second.
+ */
+export const PAGE_SHARED_MAX_AGE_SECONDS = 1;
 
 /** File in the release directory that names the release and the sha256 of every file. */
 export const RELEASE_MANIFEST_FILE = 'manifest.json';

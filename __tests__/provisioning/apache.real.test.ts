@@ -6,7 +6,8 @@ let running: RunningSite;
 const url = (path: string) => running.url(path);
 
 beforeAll(async () => {
-  running = await startSite(buildRelease());
+  // The workers' access log is off on instances (Apache's has each request); on here to see what reached a worker.
+  running = await startSite(buildRelease(), { serviceEnv: { ACCESS_LOG: 'true' } });
 }, 60_000);
 
 afterAll(() => running?.stop());
@@ -52,19 +53,20 @@ describe('real Apache in front of the real release', () => {
   });
 
   test('loses no request while each worker restarts gracefully in turn', async () => {
-    // GIVEN steady traffic through Apache from 4 clients
+    // GIVEN steady traffic through Apache from 4 clients, 3 on /version and 1 on the page
     let stop = false;
     const statuses: number[] = [];
-    const client = async () => {
+    // (/version reaches a worker every time; the page mostly comes from Apache's cache)
+    const client = async (path: string) => {
       while (!stop) {
-        const status = await fetch(url('/'), { signal: AbortSignal.timeout(5_000) }).then(
+        const status = await fetch(url(path), { signal: AbortSignal.timeout(5_000) }).then(
           async (res) => (await res.arrayBuffer(), res.status),
           () => 0,
         );
         statuses.push(status);
       }
     };
-    const clients = Array.from({ length: 4 }, client);
+    const clients = ['/version', '/version', '/version', '/'].map(client);
 
     // WHEN each worker gets SIGTERM, exits and is started again, one after the other, leaving
     // Apache's health check (every second) time to see the restarted one before the next goes
@@ -82,4 +84,57 @@ describe('real Apache in front of the real release', () => {
     expect(statuses.length).toBeGreaterThan(100);
     expect(statuses.filter((status) => status !== 200)).toEqual([]);
   }, 60_000);
+});
+
+describe("Apache's page cache", () => {
+  const workerStatuses = (path: string) =>
+    running.workers
+      .flatMap((worker) => worker.lines())
+      .map((line) => line.message as { url?: string; status?: number })
+      .filter((message) => message.url === path)
+      .map((message) => message.status);
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 300)); // the workers' log lines arrive through a pipe
+
+  test('answers the page from memory: for 2 s of requests a worker is asked about twice a second, and says 304', async () => {
+    // GIVEN the page fetched once WHEN clients ask for it for 2 s
+    const page = await (await fetch(url('/'))).text();
+    await settle();
+    const before = workerStatuses('/').length;
+    const bodies = new Set<string>();
+    let requests = 0;
+    const startedAt = Date.now();
+    while (Date.now() - startedAt < 2_000) {
+      const res = await fetch(url('/'));
+      expect(res.status).toBe(200);
+      bodies.add(await res.text());
+      requests++;
+    }
+    await settle();
+
+    // THEN every answer is the page, and the workers saw only the revalidations (s-maxage=1), answered 304
+    expect([...bodies]).toEqual([page]);
+    const asked = workerStatuses('/').slice(before);
+    expect(requests).toBeGreaterThan(200);
+    expect(asked.length).toBeGreaterThanOrEqual(1);
+    expect(asked.length).toBeLessThanOrEqual(8);
+    expect(new Set(asked)).toEqual(new Set([304]));
+  });
+
+  test('never keeps /version or /health (no-store): each request reaches a worker', async () => {
+    await settle();
+    const before = { version: workerStatuses('/version').length, health: workerStatuses('/health').length };
+    for (let i = 0; i < 20; i++) {
+      await (await fetch(url('/version'))).arrayBuffer();
+      await (await fetch(url('/health?probe'))).arrayBuffer();
+    }
+    await settle();
+    expect(workerStatuses('/version').length - before.version).toBe(20);
+    expect(workerStatuses('/health?probe').length).toBe(20);
+  });
+
+  test('does not keep an error answer (no explicit lifetime): each 404 reaches a worker', async () => {
+    for (let i = 0; i < 3; i++) expect((await fetch(url('/nope'))).status).toBe(404);
+    await settle();
+    expect(workerStatuses('/nope')).toEqual([404, 404, 404]);
+  });
 });

@@ -178,10 +178,11 @@ describe('the rendered user data on Debian 13', () => {
   }, 120_000);
 
   test('switches to a new release without a failed request', async () => {
-    // GIVEN a second release in the bucket and steady traffic through Apache
+    // GIVEN a second release in the bucket and steady traffic through Apache, on /version, which
+    // every request takes to a worker (Apache's cache answers most page requests itself)
     const next = variantRelease(releaseDir, 'second release');
     const upload = await uploadRelease(next.archivePath);
-    const load = startLoad(url('/'), 4, 120);
+    const load = startLoad(url('/version'), 4, 120);
 
     // WHEN the install script runs with its settings
     const startedAt = Date.now();
@@ -192,6 +193,9 @@ describe('the rendered user data on Debian 13', () => {
     // THEN it serves the new release, and nothing failed meanwhile
     expect({ status: run.status, stderr: run.status === 0 ? '' : run.stderr }).toEqual({ status: 0, stderr: '' });
     expect(await (await fetch(url('/version'))).json()).toMatchObject({ releaseId: next.releaseId });
+    // AND the page Apache keeps in memory is the new release's within a second (s-maxage=1), no flush
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect(await (await fetch(url('/'))).text()).toContain(`site.css?v=${next.releaseId}`);
     expect(traffic.requests).toBeGreaterThan(50);
     expect({ failed: traffic.failed, non2xx: traffic.non2xx }).toEqual({ failed: 0, non2xx: 0 });
     timings.releaseSwitchRequests = traffic.requests;

@@ -38,7 +38,7 @@ describe('renderUserData', () => {
   test('sets Apache up, then installs the release', () => {
     expect(document.runcmd).toEqual([
       ['a2dissite', '000-default'],
-      ['a2enmod', '-q', 'proxy', 'proxy_http', 'proxy_balancer', 'lbmethod_byrequests', 'lbmethod_bybusyness', 'slotmem_shm', 'proxy_hcheck', 'headers', 'remoteip', 'reqtimeout', 'alias', 'allowmethods'],
+      ['a2enmod', '-q', 'proxy', 'proxy_http', 'proxy_balancer', 'lbmethod_byrequests', 'lbmethod_bybusyness', 'slotmem_shm', 'proxy_hcheck', 'headers', 'remoteip', 'reqtimeout', 'alias', 'allowmethods', 'socache_shmcb', 'cache', 'cache_socache'],
       ['a2enconf', '-q', 'webapp-backend'],
       ['a2ensite', '-q', 'webapp'],
       ['systemctl', 'daemon-reload'],
