@@ -20,10 +20,11 @@ export const APACHE_PORT = 80;
 export const SHUTDOWN_TIMEOUT_MS = 10_000;
 /**
  * After SIGTERM the service goes on serving (with /health at 503 and `Connection: close`) this long
- * before it closes its listener, so Apache's health check (every APACHE_HEALTH_CHECK_INTERVAL_SECONDS)
- * takes the worker out of the balancer first and never reuses a pooled connection the worker closes.
+ * before it closes its listener, so Apache's health check (every APACHE_HEALTH_CHECK_INTERVAL_SECONDS,
+ * one failure takes a member out) takes the worker out first and never reuses a pooled connection
+ * the worker closes: the check's interval and half a second more.
  */
-export const DRAIN_DELAY_MS = 2_500;
+export const DRAIN_DELAY_MS = 1_500;
 /** How often Apache checks each worker's /health. */
 export const APACHE_HEALTH_CHECK_INTERVAL_SECONDS = 1;
 /**

@@ -1,9 +1,10 @@
 // App tier: each server serves the same lorem ipsum page (and, for the dynamic case, the same small
 // JSON), driven by autocannon with the same concurrency, all on loopback:
 //   - the old stack: Apache + mod_wsgi (a daemon process group) + Flask, as the old project ran it;
-//   - ours: Apache -> the service release's two workers, exactly as provisioned;
+//   - ours: Apache (with its page cache) -> the service release's two workers, exactly as provisioned;
+//   - ours without Apache's page cache, to show what each part adds;
 //   - the service direct, one worker, without Apache;
-//   - the ceiling: Apache serving the page as a static file, and a bare node:http server.
+//   - for reference: Apache serving the page as a static file, and a bare node:http server.
 // Median of RUNS interleaved runs (default 3) of BENCH_SECONDS each (default 8), CONNECTIONS (default 20).
 // Needs the Debian packages apache2, libapache2-mod-wsgi-py3 and python3-flask (make deps).
 // Usage: npm run bench:app-tier
@@ -70,6 +71,9 @@ async function startOldStack(page: string, json: string): Promise<{ port: number
       `LoadModule wsgi_module ${MOD_WSGI}`,
       `Listen 127.0.0.1:${port}`,
       'ServerName old-stack',
+      // An access log line per request, as ours writes (and as the old project's httpd.conf did).
+      'LogFormat "%a %t \\"%r\\" %>s %B %D \\"%{Referer}i\\" \\"%{User-Agent}i\\"" webapp',
+      `CustomLog ${base}/access.log webapp`,
       `WSGISocketPrefix ${base}/wsgi`,
       `WSGIDaemonProcess lorem processes=${cpus().length} threads=15 display-name=%{GROUP}`,
       'WSGIProcessGroup lorem',
@@ -114,7 +118,9 @@ async function measure(url: string): Promise<LoadResult> {
   return result;
 }
 
-const ours = await startSite(buildRelease());
+const release = buildRelease();
+const ours = await startSite(release);
+const uncached = await startSite(release, { withoutPageCache: true });
 const page = await (await fetch(ours.url('/'))).text();
 const json = await (await fetch(ours.url('/version'))).text();
 writeFileSync(join(ours.site.root, 'current', 'public', 'page.html'), page);
@@ -122,21 +128,22 @@ const direct = await startRelease(join(ours.site.root, 'current'), { ...ours.sit
 const old = await startOldStack(page, json);
 const bare = await startBareNode(page, json);
 // Same bytes everywhere, or the comparison means nothing.
-for (const url of [`http://127.0.0.1:${old.port}/`, `http://127.0.0.1:${direct.port}/`, ours.url('/static/page.html'), `http://127.0.0.1:${bare.port}/`]) {
+for (const url of [`http://127.0.0.1:${old.port}/`, uncached.url('/'), `http://127.0.0.1:${direct.port}/`, ours.url('/static/page.html'), `http://127.0.0.1:${bare.port}/`]) {
   const body = await (await fetch(url)).text();
   if (body !== page) throw new Error(`${url} does not serve the same page (${body.length} bytes against ${page.length})`);
 }
 
 const subjects: Array<{ name: string; kind: 'page' | 'json'; url: string }> = [
   { name: 'old stack: Apache + mod_wsgi + Flask', kind: 'page', url: `http://127.0.0.1:${old.port}/` },
-  { name: 'ours: Apache -> 2 service workers', kind: 'page', url: ours.url('/') },
+  { name: "ours: Apache, with its page cache -> 2 service workers", kind: 'page', url: ours.url('/') },
+  { name: "ours without Apache's page cache", kind: 'page', url: uncached.url('/') },
   { name: 'the service direct (1 worker)', kind: 'page', url: `http://127.0.0.1:${direct.port}/` },
-  { name: 'ceiling: Apache, the page as a static file', kind: 'page', url: ours.url('/static/page.html') },
-  { name: 'ceiling: bare node:http', kind: 'page', url: `http://127.0.0.1:${bare.port}/` },
+  { name: 'reference: Apache, the page as a static file', kind: 'page', url: ours.url('/static/page.html') },
+  { name: 'reference: bare node:http', kind: 'page', url: `http://127.0.0.1:${bare.port}/` },
   { name: 'old stack: Apache + mod_wsgi + Flask', kind: 'json', url: `http://127.0.0.1:${old.port}/version` },
-  { name: 'ours: Apache -> 2 service workers', kind: 'json', url: ours.url('/version') },
+  { name: 'ours: Apache -> 2 service workers (never cached: no-store)', kind: 'json', url: ours.url('/version') },
   { name: 'the service direct (1 worker)', kind: 'json', url: `http://127.0.0.1:${direct.port}/version` },
-  { name: 'ceiling: bare node:http', kind: 'json', url: `http://127.0.0.1:${bare.port}/version` },
+  { name: 'reference: bare node:http', kind: 'json', url: `http://127.0.0.1:${bare.port}/version` },
 ];
 const results = new Map(subjects.map((subject) => [subject, [] as LoadResult[]]));
 try {
@@ -146,6 +153,7 @@ try {
   }
 } finally {
   await ours.stop();
+  await uncached.stop();
   direct.child.kill('SIGKILL');
   await stopApache(old.apache);
   bare.child.kill('SIGKILL');

@@ -84,7 +84,8 @@ export function renderProvisioningFiles(input: UserDataInput): Array<{ path: str
         SERVICE_PORTS: `"${ports}"`,
         APACHE_PORT: input.apachePort,
         HEALTH_PATH,
-        BALANCER_SETTLE_SECONDS: APACHE_HEALTH_CHECK_INTERVAL_SECONDS * 2,
+        // A restarted worker is back in Apache's balancer within one health check interval.
+        BALANCER_SETTLE_SECONDS: APACHE_HEALTH_CHECK_INTERVAL_SECONDS + 0.5,
         WEBAPP_ROOT,
       }),
     },

@@ -8,6 +8,8 @@ import { APACHE_MODULES, renderProvisioningFiles, type UserDataInput, WEBAPP_ROO
 import { type RunningRelease, startRelease } from './release-process.js';
 
 /** Modules Debian's apache2 package enables by default (mpm_event, authz, mime, dir), and the site's own list. */
+const PAGE_CACHE_LINE = 'CacheEnable socache /';
+
 const BASE_MODULES = [...new Set(['mpm_event', 'authz_core', 'authz_host', 'mime', 'dir', ...APACHE_MODULES])];
 
 export function freePort(): Promise<number> {
@@ -63,6 +65,8 @@ export interface SiteOptions {
   readonly trustedProxyCidr?: string;
   /** Worker settings on top of the rendered service.env, e.g. ACCESS_LOG=true for a test that reads what reached a worker. */
   readonly serviceEnv?: NodeJS.ProcessEnv;
+  /** Leaves Apache's page cache out (the benchmark measures what it adds). */
+  readonly withoutPageCache?: boolean;
 }
 
 export async function layOutSite(releaseDir: string, options: SiteOptions = {}): Promise<ApacheSite> {
@@ -92,7 +96,11 @@ export async function layOutSite(releaseDir: string, options: SiteOptions = {}):
   const files = new Map<string, string>();
   for (const { path, content } of renderProvisioningFiles(input)) {
     // The one change for a temporary layout: the webapp root.
-    const localized = content.replaceAll(WEBAPP_ROOT, root);
+    let localized = content.replaceAll(WEBAPP_ROOT, root);
+    if (options.withoutPageCache && path.endsWith('/webapp.conf')) {
+      if (!localized.includes(PAGE_CACHE_LINE)) throw new Error(`${path} no longer has "${PAGE_CACHE_LINE}"`);
+      localized = localized.replace(PAGE_CACHE_LINE, `# ${PAGE_CACHE_LINE} (left out for the benchmark)`);
+    }
     files.set(path, localized);
     mkdirSync(dirname(join(base, path)), { recursive: true });
     writeFileSync(join(base, path), localized);

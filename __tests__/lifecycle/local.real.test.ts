@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { loadConfig } from '../../config/load-config.js';
 import { RELEASE_MANIFEST_FILE, RELEASE_OBJECT_KEY } from '../../constants.js';
 import { EMULATOR_IGNORED_ATTRIBUTES } from '../../stacks/local-emulator.js';
-import { LOCAL_MODE_MOTO_ENV, type Moto, startMoto } from '../moto.js';
+import { LOCAL_MODE_MOTO_ENV, type Moto, startMoto } from '../../support/moto.js';
 import { REPOSITORY_ROOT, requireTerraform, terraform, terraformEnv } from '../terraform.js';
 import { copyWorkspace, emulatorClient, localModeEnv, planChanges, readJson, shortAddress, succeeded, type Workspace } from './workspace.js';
 

@@ -9,7 +9,7 @@ import { ListHostedZonesByNameCommand, ListResourceRecordSetsCommand, Route53Cli
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { loadConfig } from '../../config/load-config.js';
-import { LOCAL_MODE_MOTO_ENV, type Moto, startMoto } from '../moto.js';
+import { LOCAL_MODE_MOTO_ENV, type Moto, startMoto } from '../../support/moto.js';
 import { REPOSITORY_ROOT, requireTerraform, terraform } from '../terraform.js';
 import { copyWorkspace, emulatorClient, localModeEnv, succeeded, type Workspace } from './workspace.js';
 

@@ -5,7 +5,7 @@ import { cpSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { changedAttributes, type PlanJson } from '../../review/plan-review.js';
-import { FAKE_CREDENTIALS } from '../moto.js';
+import { FAKE_CREDENTIALS } from '../../support/moto.js';
 import { REPOSITORY_ROOT } from '../terraform.js';
 
 /** Build output, state and installed packages: not copied (packages are linked). */

@@ -60,7 +60,7 @@ describe('renderUserData', () => {
         'SERVICE_PORTS="3000 3001"',
         'APACHE_PORT=80',
         'HEALTH_PATH=/health',
-        'BALANCER_SETTLE_SECONDS=2',
+        'BALANCER_SETTLE_SECONDS=1.5',
         'WEBAPP_ROOT=/opt/webapp',
         '',
       ].join('\n'),
@@ -77,7 +77,7 @@ describe('renderUserData', () => {
   });
 
   test('gives systemd a stop timeout above the service drain bound, and a memory limit', () => {
-    expect(fileAt('/etc/systemd/system/webapp-3001.service.d/worker.conf')).toBe('[Service]\nEnvironment=PORT=3001\nTimeoutStopSec=18\nMemoryMax=512M\n');
+    expect(fileAt('/etc/systemd/system/webapp-3001.service.d/worker.conf')).toBe('[Service]\nEnvironment=PORT=3001\nTimeoutStopSec=17\nMemoryMax=512M\n');
     expect(fileAt('/etc/webapp/service.env')).toContain('SHUTDOWN_TIMEOUT_MS=10000');
   });
 

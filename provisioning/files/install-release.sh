@@ -12,9 +12,12 @@ SETTINGS=${1:-/etc/webapp/release.env}
 # shellcheck disable=SC1090
 . "$SETTINGS"
 : "${AWS_REGION:?}" "${RELEASE_BUCKET:?}" "${RELEASE_KEY:?}" "${RELEASE_VERSION_ID:?}" "${RELEASE_ID:?}" "${RELEASE_SHA256:?}"
-: "${SERVICE_PORTS:?}" "${APACHE_PORT:?}" "${HEALTH_PATH:?}" "${BALANCER_SETTLE_SECONDS:=2}" "${WEBAPP_ROOT:=/opt/webapp}" "${HEALTH_TIMEOUT_SECONDS:=60}" "${RELEASES_KEPT:=3}"
+: "${SERVICE_PORTS:?}" "${APACHE_PORT:?}" "${HEALTH_PATH:?}" "${BALANCER_SETTLE_SECONDS:=1.5}" "${WEBAPP_ROOT:=/opt/webapp}" "${HEALTH_TIMEOUT_SECONDS:=60}" "${RELEASES_KEPT:=3}"
 
+started_ns=$(date +%s%N)
+# Each line carries the time since the script started, so a slow phase shows.
 log() {
+  set -- "[+$((($(date +%s%N) - started_ns) / 1000000))ms] $*"
   echo "webapp-install-release: $*" >&2
   command -v logger >/dev/null 2>&1 && logger -t webapp-install-release -- "$*" || true
 }
@@ -41,12 +44,15 @@ PY
 }
 
 # One worker at a time: each drains (Apache's health check takes it out), restarts, turns healthy,
-# and Apache's health check takes it back in before the next one goes.
+# and Apache's health check takes it back in before the next one goes (not needed after the last).
 restart_workers() {
+  settle=
   for port in $SERVICE_PORTS; do
+    [ -z "$settle" ] || sleep "$settle"
     systemctl restart "webapp-$port.service" || return 1
     wait_healthy "http://127.0.0.1:$port$HEALTH_PATH" || return 1
-    sleep "$BALANCER_SETTLE_SECONDS"
+    log "worker on port $port restarted and healthy"
+    settle=$BALANCER_SETTLE_SECONDS
   done
 }
 
@@ -61,6 +67,7 @@ aws s3api get-object --region "$AWS_REGION" --bucket "$RELEASE_BUCKET" --key "$R
   || fail "could not download s3://$RELEASE_BUCKET/$RELEASE_KEY"
 actual=$(sha256sum "$work/release.zip" | cut -d' ' -f1)
 [ "$actual" = "$RELEASE_SHA256" ] || fail "sha256 mismatch for $RELEASE_KEY: expected $RELEASE_SHA256, got $actual"
+log "fetched, sha256 matches"
 
 if [ ! -d "$release_dir" ]; then
   mkdir -p "$WEBAPP_ROOT/releases"
@@ -76,6 +83,7 @@ for name, digest in manifest["files"].items():
 PY
   chmod -R a+rX "$work/unpacked"
   mv "$work/unpacked" "$release_dir"
+  log "unpacked, every file matches the manifest"
 fi
 
 # Atomic switch: rename(2) of a new symlink over the old one.

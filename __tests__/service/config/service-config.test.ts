@@ -15,7 +15,7 @@ describe('loadServiceConfig', () => {
       host: '127.0.0.1',
       releaseDir: '/opt/webapp/current',
       shutdownTimeoutMs: 10_000,
-      drainDelayMs: 2_500,
+      drainDelayMs: 1_500,
       keepAliveTimeoutMs: 75_000,
       imdsEnabled: true,
       imdsEndpoint: 'http://169.254.169.254',

@@ -1,10 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '../support/apache-site.js';
-import { REPOSITORY_ROOT } from './terraform.js';
+import { freePort } from './apache-site.js';
 
-export const MOTO_SERVER = join(REPOSITORY_ROOT, '.venv', 'bin', 'moto_server');
+export const MOTO_SERVER = join(import.meta.dirname, '..', '.venv', 'bin', 'moto_server');
 export const FAKE_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 /** moto's settings in local mode, as scripts/stack.sh starts it: AWS-managed IAM policies loaded, ACM certificates issued at once. */
 export const LOCAL_MODE_MOTO_ENV = { MOTO_IAM_LOAD_MANAGED_POLICIES: 'true', MOTO_ACM_VALIDATION_WAIT: '0' };

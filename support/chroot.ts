@@ -2,12 +2,11 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPOSITORY_ROOT } from '../terraform.js';
 
 /** The cached Debian 13 root filesystem tarball, built on first use by scripts/debian-rootfs.sh. */
 export function debianRootfsTarball(): string {
-  if (process.getuid?.() !== 0) throw new Error('the boot test needs root (chroot, mounts); CI runs as root');
-  const run = spawnSync(join(REPOSITORY_ROOT, 'scripts', 'debian-rootfs.sh'), { encoding: 'utf8', timeout: 900_000 });
+  if (process.getuid?.() !== 0) throw new Error('booting the Debian 13 root filesystem needs root (chroot, mounts); CI runs as root');
+  const run = spawnSync(join(import.meta.dirname, '..', 'scripts', 'debian-rootfs.sh'), { encoding: 'utf8', timeout: 900_000 });
   if (run.status !== 0) throw new Error(`scripts/debian-rootfs.sh failed:\n${run.stderr}`);
   return run.stdout.trim().split('\n').at(-1)!;
 }
