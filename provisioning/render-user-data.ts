@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
-import { APACHE_HEALTH_CHECK_INTERVAL_SECONDS, DRAIN_DELAY_MS, HEALTH_PATH, SERVICE_KEEP_ALIVE_TIMEOUT_MS } from '../constants.js';
+import { APACHE_HEALTH_CHECK_INTERVAL_SECONDS, DRAIN_DELAY_MS, HEALTH_PATH, SERVICE_KEEP_ALIVE_TIMEOUT_MS, VERSION_PATH } from '../constants.js';
 
 /** Everything an instance needs to know at boot; rendered into cloud-init user data. */
 export interface UserDataInput {
@@ -12,8 +12,13 @@ export interface UserDataInput {
   readonly releaseId: string;
   /** sha256 (hex) the downloaded archive must have. */
   readonly archiveSha256: string;
-  /** Ports of the service's workers; Apache balances over them, so one can restart while the others serve. */
+  /** Ports of the service's workers; Apache balances over them. */
   readonly servicePorts: readonly number[];
+  /**
+   * As many ports again, for the next release: a release switch starts it there while the current
+   * workers serve, moves Apache's balancer over, then stops the old ones. The two sets alternate.
+   */
+  readonly standbyPorts: readonly number[];
   readonly apachePort: number;
   /** The load balancer's idle timeout; Apache keeps client connections a little longer. */
   readonly loadBalancerIdleTimeoutSeconds: number;
@@ -34,6 +39,10 @@ export const APACHE_MODULES = ['proxy', 'proxy_http', 'proxy_balancer', 'lbmetho
 /** Debian 13 packages; Node 20 from Debian, no npm install at boot. */
 export const PACKAGES = ['apache2', 'nodejs', 'awscli', 'python3'];
 
+/** Apache's balancer members, included by the backend configuration; the install script swaps it for one of the two sets. */
+export const APACHE_MEMBERS_FILE = '/etc/webapp/apache-members.conf';
+const membersFile = (set: 'a' | 'b') => `/etc/webapp/apache-members-${set}.conf`;
+
 /** The systemd unit of the worker on `port`. */
 export const workerUnit = (port: number) => `webapp-${port}.service`;
 
@@ -41,10 +50,22 @@ const file = (name: string) => readFileSync(new URL(`./files/${name}`, import.me
 
 /** The files that land on an instance, by absolute path, with their modes. */
 export function renderProvisioningFiles(input: UserDataInput): Array<{ path: string; content: string; permissions: string }> {
-  const ports = input.servicePorts.join(' ');
+  const sets = { a: input.servicePorts, b: input.standbyPorts };
+  const allPorts = [...sets.a, ...sets.b];
+  if (sets.a.length === 0 || sets.b.length !== sets.a.length || new Set(allPorts).size !== allPorts.length) {
+    throw new Error(`standbyPorts must be as many ports as servicePorts, none of them shared: got ${JSON.stringify(sets)}`);
+  }
   const env = (values: Record<string, string | number>) =>
     `${Object.entries(values)
       .map(([key, value]) => `${key}=${value}`)
+      .join('\n')}\n`;
+  const members = (ports: readonly number[]) =>
+    `${ports
+      .map(
+        (port) =>
+          `BalancerMember "http://127.0.0.1:${port}" ttl=${BACKEND_CONNECTION_TTL_SECONDS} retry=1 connectiontimeout=2 timeout=30 ` +
+          `hcmethod=GET hcuri=${HEALTH_PATH} hcinterval=${APACHE_HEALTH_CHECK_INTERVAL_SECONDS} hcfails=1 hcpasses=1`,
+      )
       .join('\n')}\n`;
   const backend = [
     '# Rendered from the launch template settings; the site (sites-available/webapp.conf) uses these.',
@@ -54,17 +75,15 @@ export function renderProvisioningFiles(input: UserDataInput): Array<{ path: str
     `Define WEBAPP_TRUSTED_PROXY_CIDR ${input.trustedProxyCidr}`,
     'Define WEBAPP_LOG_DIR ${APACHE_LOG_DIR}',
     '',
-    `# One member per worker. ttl ${BACKEND_CONNECTION_TTL_SECONDS} s < Node's keep-alive ${SERVICE_KEEP_ALIVE_TIMEOUT_MS / 1000} s, so Apache never reuses a connection`,
+    `# One member per worker, from ${APACHE_MEMBERS_FILE}: the workers of the current release, one of`,
+    '# the two port sets (the install script swaps it and reloads Apache gracefully).',
+    `# ttl ${BACKEND_CONNECTION_TTL_SECONDS} s < Node's keep-alive ${SERVICE_KEEP_ALIVE_TIMEOUT_MS / 1000} s, so Apache never reuses a connection`,
     '# Node has closed. A refused connection fails over to the other member, and retry=1 keeps the dead',
     '# member out for 1 s: with retry=0 the failover could pick it again at once and answer 503 (measured:',
     '# 48 of 4,301 requests when a worker was killed). The health check (every 1 s) takes a draining worker',
-    `# out well within its ${DRAIN_DELAY_MS / 1000} s drain delay, before it closes the pooled connections.`,
+    `# out within its ${DRAIN_DELAY_MS / 1000} s drain delay, before it closes the pooled connections.`,
     '<Proxy "balancer://webapp">',
-    ...input.servicePorts.map(
-      (port) =>
-        `    BalancerMember "http://127.0.0.1:${port}" ttl=${BACKEND_CONNECTION_TTL_SECONDS} retry=1 connectiontimeout=2 timeout=30 ` +
-        `hcmethod=GET hcuri=${HEALTH_PATH} hcinterval=${APACHE_HEALTH_CHECK_INTERVAL_SECONDS} hcfails=1 hcpasses=1`,
-    ),
+    `    Include ${APACHE_MEMBERS_FILE}`,
     '    ProxySet lbmethod=bybusyness',
     '</Proxy>',
     '',
@@ -81,11 +100,12 @@ export function renderProvisioningFiles(input: UserDataInput): Array<{ path: str
         RELEASE_VERSION_ID: input.objectVersionId,
         RELEASE_ID: input.releaseId,
         RELEASE_SHA256: input.archiveSha256,
-        SERVICE_PORTS: `"${ports}"`,
+        SERVICE_PORTS_A: `"${sets.a.join(' ')}"`,
+        SERVICE_PORTS_B: `"${sets.b.join(' ')}"`,
+        APACHE_MEMBERS: APACHE_MEMBERS_FILE,
         APACHE_PORT: input.apachePort,
         HEALTH_PATH,
-        // A restarted worker is back in Apache's balancer within one health check interval.
-        BALANCER_SETTLE_SECONDS: APACHE_HEALTH_CHECK_INTERVAL_SECONDS + 0.5,
+        VERSION_PATH,
         WEBAPP_ROOT,
       }),
     },
@@ -108,8 +128,12 @@ export function renderProvisioningFiles(input: UserDataInput): Array<{ path: str
     // Apache listens only where the load balancer sends traffic (Debian's default is port 80).
     { path: '/etc/apache2/ports.conf', permissions: '0644', content: `Listen ${input.apachePort}\n` },
     { path: '/etc/apache2/conf-available/webapp-backend.conf', permissions: '0644', content: backend },
+    { path: membersFile('a'), permissions: '0644', content: members(sets.a) },
+    { path: membersFile('b'), permissions: '0644', content: members(sets.b) },
+    // Until the first release is installed: the first set (nothing listens there yet).
+    { path: APACHE_MEMBERS_FILE, permissions: '0644', content: members(sets.a) },
     { path: '/etc/apache2/sites-available/webapp.conf', permissions: '0644', content: file('webapp-site.conf') },
-    ...input.servicePorts.flatMap((port) => [
+    ...allPorts.flatMap((port) => [
       { path: `/etc/systemd/system/${workerUnit(port)}`, permissions: '0644', content: file('webapp.service') },
       {
         path: `/etc/systemd/system/${workerUnit(port)}.d/worker.conf`,
@@ -127,7 +151,6 @@ export function renderProvisioningFiles(input: UserDataInput): Array<{ path: str
  * packages, so Debian's postinst scripts cannot overwrite them), Apache set up, the release installed.
  */
 export function renderUserData(input: UserDataInput): string {
-  const units = input.servicePorts.map(workerUnit);
   const document = {
     package_update: true,
     packages: PACKAGES,
@@ -138,7 +161,6 @@ export function renderUserData(input: UserDataInput): string {
       ['a2enconf', '-q', 'webapp-backend'],
       ['a2ensite', '-q', 'webapp'],
       ['systemctl', 'daemon-reload'],
-      ['systemctl', 'enable', ...units],
       ['systemctl', 'restart', 'apache2.service'],
       ['/usr/local/sbin/webapp-install-release'],
     ],

@@ -3,7 +3,7 @@ import { S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from 'c
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load-config.js';
 import type { ProjectSettings } from '../config/schema.js';
-import { APACHE_PORT, SERVICE_WORKER_PORTS, TAG_KEYS, WORKER_MEMORY_MAX_MEGABYTES } from '../constants.js';
+import { APACHE_PORT, SERVICE_STANDBY_PORTS, SERVICE_WORKER_PORTS, TAG_KEYS, WORKER_MEMORY_MAX_MEGABYTES } from '../constants.js';
 import { Alarms, ArtifactBucket, DnsAlias, instanceArchitecture, LoadBalancer, Network, ServiceRelease, WebServerFleet } from '../constructs/index.js';
 import { renderUserData } from '../provisioning/render-user-data.js';
 import { EMULATOR_AMI_IDS, emulatorProviderSettings, handleEmulatorGaps, type LocalEmulator, pointBackendAtEmulator } from './local-emulator.js';
@@ -105,6 +105,7 @@ export class WebAppStack extends TerraformStack {
         releaseId: release.releaseId,
         archiveSha256: release.archiveSha256,
         servicePorts: SERVICE_WORKER_PORTS,
+        standbyPorts: SERVICE_STANDBY_PORTS,
         apachePort: APACHE_PORT,
         loadBalancerIdleTimeoutSeconds: settings.loadBalancer.idleTimeoutSeconds,
         shutdownTimeoutSeconds: settings.service.shutdownTimeoutSeconds,

@@ -51,6 +51,7 @@ export interface ApacheSite {
   readonly root: string;
   readonly configPath: string;
   readonly apachePort: number;
+  /** The ports Apache's balancer points at; the test harness runs a worker on each. */
   readonly servicePorts: number[];
   readonly files: Map<string, string>;
   readonly serviceEnv: NodeJS.ProcessEnv;
@@ -79,6 +80,7 @@ export async function layOutSite(releaseDir: string, options: SiteOptions = {}):
 
   const apachePort = await freePort();
   const servicePorts = [await freePort(), await freePort()];
+  const standbyPorts = [await freePort(), await freePort()];
   const input: UserDataInput = {
     region: 'eu-west-1',
     bucketName: 'unused',
@@ -87,6 +89,7 @@ export async function layOutSite(releaseDir: string, options: SiteOptions = {}):
     releaseId,
     archiveSha256: 'unused',
     servicePorts,
+    standbyPorts,
     apachePort,
     loadBalancerIdleTimeoutSeconds: 60,
     shutdownTimeoutSeconds: 10,
@@ -95,8 +98,8 @@ export async function layOutSite(releaseDir: string, options: SiteOptions = {}):
   };
   const files = new Map<string, string>();
   for (const { path, content } of renderProvisioningFiles(input)) {
-    // The one change for a temporary layout: the webapp root.
-    let localized = content.replaceAll(WEBAPP_ROOT, root);
+    // The changes for a temporary layout: the webapp root, and /etc/webapp (Apache includes the balancer members from there).
+    let localized = content.replaceAll(WEBAPP_ROOT, root).replaceAll('/etc/webapp/', `${join(base, 'etc', 'webapp')}/`);
     if (options.withoutPageCache && path.endsWith('/webapp.conf')) {
       if (!localized.includes(PAGE_CACHE_LINE)) throw new Error(`${path} no longer has "${PAGE_CACHE_LINE}"`);
       localized = localized.replace(PAGE_CACHE_LINE, `# ${PAGE_CACHE_LINE} (left out for the benchmark)`);

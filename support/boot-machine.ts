@@ -44,7 +44,7 @@ export interface BootMachine {
   url(path: string): string;
   /** Puts an archive under the release key, as the stack does: each upload is a new S3 version. */
   uploadRelease(archivePath: string): Promise<UploadedRelease>;
-  /** The machine's release settings with `overrides`, as an operator would write them. */
+  /** The machine's release settings with `overrides` (replaced, or added), as an operator would write them. */
   releaseSettings(overrides: Record<string, string>): string;
   /** Writes `settings` inside the machine and runs the install script on them. */
   installRelease(settings: string): Promise<{ status: number | null; stdout: string; stderr: string }>;
@@ -98,6 +98,7 @@ export async function prepareBootMachine(): Promise<BootMachine> {
       releaseId: JSON.parse(readFileSync(join(releaseDir, RELEASE_MANIFEST_FILE), 'utf8')).releaseId,
       archiveSha256: release.sha256,
       servicePorts: [await freePort(), await freePort()],
+      standbyPorts: [await freePort(), await freePort()],
       apachePort: await freePort(),
       loadBalancerIdleTimeoutSeconds: 60,
       shutdownTimeoutSeconds: 10,
@@ -114,7 +115,7 @@ export async function prepareBootMachine(): Promise<BootMachine> {
       '/root/.aws/config': `[default]\nregion = ${BOOT_REGION}\nendpoint_url = ${moto.endpoint}\n`,
       '/root/.aws/credentials': `[default]\naws_access_key_id = ${FAKE_CREDENTIALS.accessKeyId}\naws_secret_access_key = ${FAKE_CREDENTIALS.secretAccessKey}\n`,
       ...Object.fromEntries(
-        input.servicePorts.map((port) => [`/etc/systemd/system/${workerUnit(port)}.d/90-boot-test.conf`, `[Service]\nEnvironment=IMDS_ENDPOINT=http://127.0.0.1:${imdsPort}\n`]),
+        [...input.servicePorts, ...input.standbyPorts].map((port) => [`/etc/systemd/system/${workerUnit(port)}.d/90-boot-test.conf`, `[Service]\nEnvironment=IMDS_ENDPOINT=http://127.0.0.1:${imdsPort}\n`]),
       ),
     };
     for (const [path, content] of Object.entries(files)) {
@@ -130,14 +131,16 @@ export async function prepareBootMachine(): Promise<BootMachine> {
       releaseDir,
       url,
       uploadRelease,
-      releaseSettings: (overrides) =>
-        readFileSync(join(root, 'etc/webapp/release.env'), 'utf8')
-          .split('\n')
-          .map((line) => {
-            const key = line.split('=')[0];
-            return key in overrides ? `${key}=${overrides[key]}` : line;
-          })
-          .join('\n'),
+      releaseSettings: (overrides) => {
+        const lines = readFileSync(join(root, 'etc/webapp/release.env'), 'utf8').trimEnd().split('\n');
+        const keys = new Set(lines.map((line) => line.split('=')[0]));
+        const replaced = lines.map((line) => {
+          const key = line.split('=')[0];
+          return key in overrides ? `${key}=${overrides[key]}` : line;
+        });
+        const added = Object.entries(overrides).filter(([key]) => !keys.has(key)).map(([key, value]) => `${key}=${value}`);
+        return `${[...replaced, ...added].join('\n')}\n`;
+      },
       installRelease: (settings) => {
         writeFileSync(join(root, 'etc/webapp/next-release.env'), settings);
         return booted.runAsync(['/usr/local/sbin/webapp-install-release', '/etc/webapp/next-release.env']);

@@ -18,11 +18,15 @@ export interface RunningLoad {
   stop(): Promise<LoadResult>;
 }
 
-/** Starts `connections` keep-alive clients on `url`, for at most `maxSeconds`. */
-export function startLoad(url: string, connections: number, maxSeconds: number): RunningLoad {
+/**
+ * Starts `connections` keep-alive clients on `url`, for at most `maxSeconds`; as fast as they can,
+ * or at `requestsPerSecond` in all.
+ */
+export function startLoad(url: string, connections: number, maxSeconds: number, requestsPerSecond?: number): RunningLoad {
   let instance: autocannon.Instance | undefined;
   const done = new Promise<LoadResult>((resolve, reject) => {
-    instance = autocannon({ url, connections, duration: maxSeconds, timeout: 5 }, (error, result) => {
+    const rate = requestsPerSecond === undefined ? {} : { overallRate: requestsPerSecond };
+    instance = autocannon({ url, connections, duration: maxSeconds, timeout: 5, ...rate }, (error, result) => {
       if (error) return reject(error);
       resolve({
         requests: result.requests.total,

@@ -63,13 +63,15 @@ export function startRelease(releaseDir: string, env: NodeJS.ProcessEnv = {}): P
 }
 
 /**
- * A second, different release made from a built one: the stylesheet gains a comment, the manifest
- * gets a new release id and checksums, and the archive is zipped again. For tests that switch releases.
+ * A second, different release made from a built one: the stylesheet gains a comment (and, with
+ * `broken`, the entry point exits at once), the manifest gets a new release id and checksums, and
+ * the archive is zipped again. For tests that switch releases.
  */
-export function variantRelease(releaseDir: string, marker: string): { dir: string; archivePath: string; releaseId: string } {
+export function variantRelease(releaseDir: string, marker: string, options: { broken?: boolean } = {}): { dir: string; archivePath: string; releaseId: string } {
   const dir = join(mkdtempSync(join(tmpdir(), 'webapp-variant-')), 'release');
   cpSync(releaseDir, dir, { recursive: true });
   appendFileSync(join(dir, 'public', 'site.css'), `/* ${marker} */\n`);
+  if (options.broken) writeFileSync(join(dir, RELEASE_ENTRY_FILE), 'process.exit(1);\n');
   const manifest = JSON.parse(readFileSync(join(dir, RELEASE_MANIFEST_FILE), 'utf8'));
   const sha256 = (path: string) => createHash('sha256').update(readFileSync(join(dir, path))).digest('hex');
   manifest.files = Object.fromEntries(Object.keys(manifest.files).map((file) => [file, sha256(file)]));

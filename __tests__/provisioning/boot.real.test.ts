@@ -91,6 +91,30 @@ describe('the rendered user data on Debian 13', () => {
     timings.releaseSwitchRequests = traffic.requests;
   }, 300_000);
 
+  test('rolls back a release whose workers never turn healthy: the previous release, its workers and Apache keep serving', async () => {
+    // GIVEN a release whose entry point exits at once, and steady traffic through Apache
+    const serving = ((await (await fetch(url('/version'))).json()) as { releaseId: string }).releaseId;
+    const members = readFileSync(join(boot.machine.root, 'etc/webapp/apache-members.conf'), 'utf8');
+    const broken = variantRelease(boot.releaseDir, 'broken release', { broken: true });
+    const upload = await boot.uploadRelease(broken.archivePath);
+    const load = startLoad(url('/version'), 4, 60);
+
+    // WHEN the install script runs it (giving up on health after 5 s)
+    const run = await boot.installRelease(
+      boot.releaseSettings({ RELEASE_KEY: upload.key, RELEASE_VERSION_ID: upload.versionId, RELEASE_SHA256: upload.sha256, RELEASE_ID: broken.releaseId, HEALTH_TIMEOUT_SECONDS: '5' }),
+    );
+    const traffic = await load.stop();
+
+    // THEN it fails loudly, `current` and Apache's members are as before, and no request failed
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(new RegExp(`FAILED: release ${broken.releaseId} did not become healthy on ports [\\d ]+; still serving releases/${serving}`));
+    expect(readlinkSync(join(boot.machine.root, 'opt/webapp/current'))).toBe(`releases/${serving}`);
+    expect(readFileSync(join(boot.machine.root, 'etc/webapp/apache-members.conf'), 'utf8')).toBe(members);
+    expect(await (await fetch(url('/version'))).json()).toMatchObject({ releaseId: serving });
+    expect(traffic.requests).toBeGreaterThan(50);
+    expect({ failed: traffic.failed, non2xx: traffic.non2xx }).toEqual({ failed: 0, non2xx: 0 });
+  }, 120_000);
+
   test('the worker unit passes systemd-analyze verify, with a low exposure score', () => {
     const dir = mkdtempSync(join(tmpdir(), 'units-'));
     const unit = workerUnit(boot.input.servicePorts[0]);

@@ -9,6 +9,7 @@ export const SAMPLE_INPUT: UserDataInput = {
   releaseId: '0123456789abcdef',
   archiveSha256: 'a'.repeat(64),
   servicePorts: [3000, 3001],
+  standbyPorts: [3002, 3003],
   apachePort: 80,
   loadBalancerIdleTimeoutSeconds: 60,
   shutdownTimeoutSeconds: 10,

@@ -1,10 +1,11 @@
 #!/bin/sh
 # Installs the release named in /etc/webapp/release.env: fetch it from S3 with the instance role,
-# verify its sha256, unpack it beside the others, switch the `current` symlink atomically, restart
-# the workers one at a time (Apache's balancer sends traffic to the other meanwhile) and wait until
-# the health path answers 200 through Apache. On any failure it exits non-zero, leaving the previous
-# release in place and serving; with no previous release the instance stays unhealthy and the
-# auto scaling group replaces it.
+# verify its sha256, unpack it beside the others, switch the `current` symlink atomically, start the
+# release's workers on the other port set while the current workers serve, point Apache's balancer
+# at them (graceful reload: requests in flight finish), wait until Apache serves the release, then
+# stop the old workers. On any failure it exits non-zero, leaving the previous release in place and
+# serving; with no previous release the instance stays unhealthy and the auto scaling group
+# replaces it.
 # Usage: webapp-install-release [settings-file]   (run by cloud-init at boot; safe to run again)
 set -eu
 
@@ -12,7 +13,8 @@ SETTINGS=${1:-/etc/webapp/release.env}
 # shellcheck disable=SC1090
 . "$SETTINGS"
 : "${AWS_REGION:?}" "${RELEASE_BUCKET:?}" "${RELEASE_KEY:?}" "${RELEASE_VERSION_ID:?}" "${RELEASE_ID:?}" "${RELEASE_SHA256:?}"
-: "${SERVICE_PORTS:?}" "${APACHE_PORT:?}" "${HEALTH_PATH:?}" "${BALANCER_SETTLE_SECONDS:=1.5}" "${WEBAPP_ROOT:=/opt/webapp}" "${HEALTH_TIMEOUT_SECONDS:=60}" "${RELEASES_KEPT:=3}"
+: "${SERVICE_PORTS_A:?}" "${SERVICE_PORTS_B:?}" "${APACHE_MEMBERS:?}" "${APACHE_PORT:?}" "${HEALTH_PATH:?}" "${VERSION_PATH:?}"
+: "${WEBAPP_ROOT:=/opt/webapp}" "${HEALTH_TIMEOUT_SECONDS:=60}" "${RELEASES_KEPT:=3}"
 
 started_ns=$(date +%s%N)
 # Each line carries the time since the script started, so a slow phase shows.
@@ -26,34 +28,67 @@ fail() {
   exit 1
 }
 
-# Answers 0 once $1 returns HTTP 200, 1 after HEALTH_TIMEOUT_SECONDS.
+# Answers 0 once every URL in $1 returns HTTP 200 (and, given $2, reports releaseId $2), 1 after
+# HEALTH_TIMEOUT_SECONDS.
 wait_healthy() {
-  python3 - "$1" "$HEALTH_TIMEOUT_SECONDS" <<'PY'
-import sys, time, urllib.request
-url, deadline = sys.argv[1], time.monotonic() + float(sys.argv[2])
-while time.monotonic() < deadline:
+  python3 - "$1" "${2:-}" "$HEALTH_TIMEOUT_SECONDS" <<'PY'
+import json, sys, time, urllib.request
+urls, release, deadline = set(sys.argv[1].split()), sys.argv[2], time.monotonic() + float(sys.argv[3])
+def ready(url):
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
-            if response.status == 200:
-                sys.exit(0)
+            return response.status == 200 and (not release or json.load(response).get("releaseId") == release)
     except Exception:
-        pass
-    time.sleep(0.2)
-sys.exit(1)
+        return False
+while urls and time.monotonic() < deadline:
+    urls = {url for url in urls if not ready(url)}
+    if urls:
+        time.sleep(0.1)
+sys.exit(1 if urls else 0)
 PY
 }
 
-# One worker at a time: each drains (Apache's health check takes it out), restarts, turns healthy,
-# and Apache's health check takes it back in before the next one goes (not needed after the last).
-restart_workers() {
-  settle=
-  for port in $SERVICE_PORTS; do
-    [ -z "$settle" ] || sleep "$settle"
-    systemctl restart "webapp-$port.service" || return 1
-    wait_healthy "http://127.0.0.1:$port$HEALTH_PATH" || return 1
-    log "worker on port $port restarted and healthy"
-    settle=$BALANCER_SETTLE_SECONDS
+# Runs `systemctl $1` on the worker of each port in $2, all at once (as systemd runs the jobs of
+# one `systemctl` call); fails if any fails.
+on_workers() {
+  pids=
+  for port in $2; do
+    systemctl "$1" "webapp-$port.service" &
+    pids="$pids $!"
   done
+  status=0
+  for pid in $pids; do
+    wait "$pid" || status=1
+  done
+  return $status
+}
+
+# The port set Apache's balancer points at (the first, at boot, before any worker runs) and the other.
+if cmp -s "$APACHE_MEMBERS" "${APACHE_MEMBERS%.conf}-b.conf"; then
+  old_set=b old_ports=$SERVICE_PORTS_B next_set=a next_ports=$SERVICE_PORTS_A
+else
+  old_set=a old_ports=$SERVICE_PORTS_A next_set=b next_ports=$SERVICE_PORTS_B
+fi
+
+# Starts the workers on the next set while the current ones serve; 0 once each answers 200 itself.
+start_next() {
+  on_workers restart "$next_ports" || return 1
+  urls=
+  for port in $next_ports; do urls="$urls http://127.0.0.1:$port$HEALTH_PATH"; done
+  wait_healthy "$urls"
+}
+
+stop_set() {
+  on_workers disable "$1" >/dev/null 2>&1 || true
+  on_workers stop "$1" || true
+}
+
+# Points Apache's balancer at port set $1 and reloads it gracefully (what apache2.service's reload
+# runs; it checks the configuration first): requests in flight finish on the members they started
+# on, new ones go to the new members.
+point_apache_at() {
+  cp "${APACHE_MEMBERS%.conf}-$1.conf" "$APACHE_MEMBERS.next" && mv -f "$APACHE_MEMBERS.next" "$APACHE_MEMBERS" \
+    && apachectl graceful
 }
 
 work=$(mktemp -d)
@@ -91,18 +126,29 @@ ln -sfn "releases/$RELEASE_ID" "$WEBAPP_ROOT/current.next"
 mv -T "$WEBAPP_ROOT/current.next" "$WEBAPP_ROOT/current"
 log "switched to release $RELEASE_ID"
 
-if ! restart_workers || ! wait_healthy "http://127.0.0.1:$APACHE_PORT$HEALTH_PATH"; then
+# Puts the previous release back in `current` (when there is one) and fails with $1.
+roll_back() {
+  stop_set "$next_ports"
   if [ -n "$previous" ] && [ "$previous" != "releases/$RELEASE_ID" ]; then
     ln -sfn "$previous" "$WEBAPP_ROOT/current.next"
     mv -T "$WEBAPP_ROOT/current.next" "$WEBAPP_ROOT/current"
-    restart_workers || true
-    fail "release $RELEASE_ID did not become healthy; back on $previous"
+    fail "$1; still serving $previous"
   fi
-  fail "release $RELEASE_ID did not become healthy"
+  fail "$1"
+}
+start_next || roll_back "release $RELEASE_ID did not become healthy on ports $next_ports"
+log "workers on ports $next_ports healthy"
+if ! point_apache_at "$next_set" || ! wait_healthy "http://127.0.0.1:$APACHE_PORT$VERSION_PATH" "$RELEASE_ID"; then
+  point_apache_at "$old_set" || true
+  roll_back "Apache did not serve release $RELEASE_ID from ports $next_ports"
 fi
+log "release $RELEASE_ID is serving through Apache on port $APACHE_PORT"
+stop_set "$old_ports"
+# A reboot starts the set that serves now.
+on_workers enable "$next_ports" >/dev/null 2>&1 || log "could not enable the workers on ports $next_ports for the next boot"
+log "previous workers on ports $old_ports stopped"
 
 # Keep the newest few releases for a quick manual rollback.
 ls -1t "$WEBAPP_ROOT/releases" | tail -n +$((RELEASES_KEPT + 1)) | while read -r old; do
   [ "releases/$old" = "$(readlink "$WEBAPP_ROOT/current")" ] || rm -rf "${WEBAPP_ROOT:?}/releases/$old"
 done
-log "release $RELEASE_ID is serving through Apache on port $APACHE_PORT"
