@@ -80,10 +80,12 @@ validate: synth ## terraform init + validate every synthesized stack, provider f
 scan: $(NPM_STAMP) venv ## Policy scan: checkov on every synthesized stack, with the reasoned skips in policy/checkov-skips.yaml
 	npm run scan
 
-bench: deps ## Run the benchmarks; tables land in bench/results/
+bench: deps ## Run the benchmarks (the boot one needs root, as the boot test does); tables land in bench/results/
 	npm run bench:cold-start
 	npm run bench:synth
 	npm run bench:app-tier
+	npm run bench:boot
+	npm run bench:sizes
 
 clean: ## Remove build output (and stop a moto that `make local` started)
 	-[ -f .local/moto.pid ] && kill $$(cat .local/moto.pid) 2>/dev/null; rm -f .local/moto.pid

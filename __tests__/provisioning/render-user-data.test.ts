@@ -94,11 +94,10 @@ describe('renderUserData', () => {
     expect(unit).toContain('ExecStart=/usr/bin/node /opt/webapp/current/server.mjs');
   });
 
-  test('stays well under the 16 KB user data limit, as the launch template sends it (gzip, then base64)', () => {
-    // EC2's limit applies to the base64 it receives; Terraform's base64gzip compresses first.
-    // (bench/sizes.ts prints the figures; this keeps a quarter of the limit free)
-    const sent = gzipSync(userData).toString('base64').length;
-    expect(sent).toBeLessThan(16_384 * 0.75);
+  test('stays well under the 16 KB user data limit, as the launch template sends it (gzipped)', () => {
+    // EC2 counts the raw bytes before base64, and Terraform's base64gzip sends the gzip: the text
+    // itself may be larger. (bench/sizes.ts prints the figures.)
+    expect(gzipSync(userData).length).toBeLessThan(16_384 / 2);
   });
 
   test('refuses standby ports that are not a second set as large as the first', () => {

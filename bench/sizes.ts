@@ -1,0 +1,55 @@
+// Sizes: the service release (the zip the instances fetch, and what it unpacks to) and the user data
+// against EC2's limit: 16 KB "in raw form, before it is base64-encoded" (EC2 User Guide), and the
+// raw form the launch template sends is the gzip of the cloud-config (Terraform's base64gzip).
+// Usage: npm run bench:sizes
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { APACHE_PORT, SERVICE_STANDBY_PORTS, SERVICE_WORKER_PORTS, WORKER_MEMORY_MAX_MEGABYTES } from '../constants.js';
+import { renderUserData } from '../provisioning/render-user-data.js';
+import { buildRelease } from '../support/release-process.js';
+
+const root = join(import.meta.dirname, '..');
+const USER_DATA_LIMIT = 16_384;
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+
+const releaseDir = buildRelease();
+const files = readdirSync(releaseDir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile());
+const unpacked = files.reduce((sum, entry) => sum + statSync(join(entry.parentPath, entry.name)).size, 0);
+const entry = statSync(join(releaseDir, 'server.mjs')).size;
+const zipped = statSync(`${releaseDir}.zip`).size;
+
+// The stack's own settings, with names as long as a real deployment's.
+const userData = renderUserData({
+  region: 'eu-west-1',
+  bucketName: 'webapp-prod-artifacts-123456789012',
+  objectKey: 'releases/service.zip',
+  objectVersionId: 'Vv5XhqRlE4QVjOw9tJb5J5C9kVqFHtQZ',
+  releaseId: '0123456789abcdef',
+  archiveSha256: 'a'.repeat(64),
+  servicePorts: SERVICE_WORKER_PORTS,
+  standbyPorts: SERVICE_STANDBY_PORTS,
+  apachePort: APACHE_PORT,
+  loadBalancerIdleTimeoutSeconds: 60,
+  shutdownTimeoutSeconds: 10,
+  trustedProxyCidr: '10.10.0.0/16',
+  workerMemoryMaxMegabytes: WORKER_MEMORY_MAX_MEGABYTES,
+});
+const raw = Buffer.byteLength(userData);
+const gzipped = gzipSync(userData).length;
+const encoded = gzipSync(userData).toString('base64').length;
+
+const table = [
+  `Sizes (${new Date().toISOString().slice(0, 10)}). Command: npm run bench:sizes`,
+  '',
+  '| what | size | note |',
+  '| --- | ---: | --- |',
+  `| release zip (releases/service.zip) | ${kib(zipped)} | what each instance fetches from S3 |`,
+  `| release unpacked | ${kib(unpacked)} | ${files.length} files; no node_modules |`,
+  `| of which server.mjs (the bundled service) | ${kib(entry)} | |`,
+  `| user data, cloud-config text | ${kib(raw)} | cloud-init unpacks the gzip |`,
+  `| user data as sent, gzipped | ${kib(gzipped)} | ${((gzipped / USER_DATA_LIMIT) * 100).toFixed(0)}% of EC2's 16 KB limit (before base64) |`,
+  `| the same, base64-encoded | ${kib(encoded)} | |`,
+].join('\n');
+process.stdout.write(`${table}\n`);
+writeFileSync(join(root, 'bench', 'results', 'sizes.md'), `${table}\n`);
