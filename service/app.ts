@@ -14,8 +14,9 @@ import { helmetHeaders, securityHeaders } from './security/security-headers.js';
 
 /**
  * Nest on Fastify rather than Express: on this 2-core machine the same controllers answered about
- * six times as many requests per second (BENCHMARKS.md). Apache keeps pooled connections to us for
- * less than `keepAliveTimeout`, so it never reuses one we closed.
+ * twice as many requests per second (BENCHMARKS.md). Apache keeps pooled connections to us for
+ * less than `keepAliveTimeout`, so it never reuses one we closed. Once closing (after the drain
+ * delay), a request that still arrives on an open connection gets 503 with `Connection: close`.
  */
 export function createAdapter(config: ServiceConfig): FastifyAdapter {
   return new FastifyAdapter({ keepAliveTimeout: config.keepAliveTimeoutMs, return503OnClosing: true });
