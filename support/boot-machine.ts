@@ -148,9 +148,10 @@ export async function prepareBootMachine(): Promise<BootMachine> {
       boot: async () => {
         const startedAt = Date.now();
         let firstHealthyAt = 0;
+        let stopWatching = false;
         // Asynchronously, so that this watcher, and the loopback IMDS the workers ask, keep answering.
         const watcher = (async () => {
-          while (!firstHealthyAt && Date.now() - startedAt < 600_000) {
+          while (!firstHealthyAt && !stopWatching && Date.now() - startedAt < 600_000) {
             if (await fetch(url('/health')).then((res) => res.status === 200, () => false)) firstHealthyAt = Date.now();
             else await new Promise((resolve) => setTimeout(resolve, 100));
           }
@@ -162,7 +163,7 @@ export async function prepareBootMachine(): Promise<BootMachine> {
           if (run.status !== 0) break;
         }
         if (stages.every((stage) => stage.status === 0)) await watcher;
-        else firstHealthyAt = -1; // stops the watcher
+        else stopWatching = true;
         return { stages, provisioningToHealthyMs: firstHealthyAt > 0 ? firstHealthyAt - startedAt : 0 };
       },
       destroy,
