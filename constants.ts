@@ -61,3 +61,9 @@ export const RELEASE_OBJECT_KEY = `${RELEASE_KEY_PREFIX}service.zip`;
 export const TAG_KEYS = { project: 'Project', environment: 'Environment', managedBy: 'ManagedBy' } as const;
 /** AWS account that publishes the official Debian AMIs. */
 export const DEBIAN_AMI_OWNER = '136693071363';
+/**
+ * The lowest request-count scaling target the configuration takes, per instance per minute (what
+ * ALBRequestCountPerTarget counts): 100 requests a second, far below what one instance serves
+ * (BENCHMARKS.md), so that a per-second figure written by mistake is refused.
+ */
+export const MIN_REQUESTS_PER_TARGET_PER_MINUTE = 6_000;

@@ -1,7 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import type { z } from 'zod';
+import { regionOfArn } from '../constructs/aws-regions.js';
 import { ConfigError } from '../constructs/config-error.js';
+import { derivedNameProblems } from './resource-names.js';
 import { type EnvironmentSettings, environmentSchema, type ProjectSettings, projectSchema } from './schema.js';
 
 export interface EnvironmentConfig {
@@ -17,6 +19,10 @@ export interface AppConfig {
 }
 
 const ENVIRONMENT_NAME = /^[a-z][a-z0-9]{1,9}$/;
+/** A configuration file is a few hundred bytes; anything near this is not one. */
+const MAX_FILE_BYTES = 64 * 1024;
+/** Values quoted in a message are cut to this many characters. */
+const MAX_QUOTED_CHARACTERS = 100;
 
 /**
  * Reads `<dir>/project.json` and `<dir>/environments/*.json`. `onlyEnvironment` (the ENV variable)
@@ -41,6 +47,12 @@ export function loadConfig(dir: string, onlyEnvironment?: string): AppConfig {
   const selected = available.filter((name) => onlyEnvironment === undefined || name === onlyEnvironment);
   const environments = selected.map((name) => ({ name, settings: parseFile(join(environmentsDir, `${name}.json`), environmentSchema, problems, display) }));
 
+  if (project) {
+    for (const environment of environments) {
+      if (environment.settings && ENVIRONMENT_NAME.test(environment.name)) problems.push(...crossFileProblems(project, environment.name, environment.settings, display(join(dir, 'project.json')), display(join(environmentsDir, `${environment.name}.json`))));
+    }
+  }
+
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   return { project: project!, environments: environments as EnvironmentConfig[] };
 }
@@ -48,6 +60,11 @@ export function loadConfig(dir: string, onlyEnvironment?: string): AppConfig {
 function parseFile<T extends z.ZodType>(path: string, schema: T, problems: string[], display: (path: string) => string): z.infer<T> | undefined {
   let raw: unknown;
   try {
+    const bytes = statSync(path).size;
+    if (bytes > MAX_FILE_BYTES) {
+      problems.push(`${display(path)}: (file) is ${bytes} bytes: a configuration file may have at most ${MAX_FILE_BYTES}`);
+      return undefined;
+    }
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
     problems.push(`${display(path)}: ${(error as Error).message}`);
@@ -57,10 +74,59 @@ function parseFile<T extends z.ZodType>(path: string, schema: T, problems: strin
   if (result.success) return result.data;
   for (const issue of result.error.issues) {
     const field = issue.path.join('.');
-    const received = valueAt(raw, issue.path);
-    problems.push(`${display(path)}: ${field || '(file)'} = ${received === undefined ? '(missing)' : JSON.stringify(received)}: ${describe(issue)}`);
+    const value = valueAt(raw, issue.path);
+    // For unknown fields, only those: the rest of the object is fine and would crowd them out.
+    const received = issue.code === 'unrecognized_keys' && value !== null && typeof value === 'object' ? Object.fromEntries(issue.keys.map((key) => [key, (value as Record<string, unknown>)[key]])) : value;
+    problems.push(`${display(path)}: ${field || '(file)'} = ${received === undefined ? '(missing)' : quote(received)}: ${describe(issue)}`);
   }
   return undefined;
+}
+
+/**
+ * Rules that span the project file and an environment file: every name AWS limits (reported on the
+ * project field, which the names start from) and KMS keys in the project's region.
+ */
+function crossFileProblems(project: ProjectSettings, environment: string, settings: EnvironmentSettings, projectFile: string, environmentFile: string): string[] {
+  const names = derivedNameProblems(project.project, environment).map(
+    (problem) => `${projectFile}: project = ${quote(project.project)}: with environment "${environment}" (${environmentFile}), ${problem}`,
+  );
+  const keys: Array<[string, string | undefined]> = [
+    ['artifacts.kmsKeyArn', settings.artifacts.kmsKeyArn],
+    ['fleet.rootVolumeKmsKeyArn', settings.fleet.rootVolumeKmsKeyArn],
+  ];
+  const regions = keys.flatMap(([field, arn]) =>
+    arn !== undefined && regionOfArn(arn) !== project.region
+      ? [`${environmentFile}: ${field} = ${quote(arn)}: must be a key in the project's region ${project.region} (${projectFile}); KMS keys do not cross regions`]
+      : [],
+  );
+  return [...names, ...regions];
+}
+
+/** A value as JSON, cut to a readable length; safe for any depth of nesting. */
+export function quote(value: unknown): string {
+  let text = '';
+  const write = (item: unknown): void => {
+    if (text.length > MAX_QUOTED_CHARACTERS) return;
+    if (Array.isArray(item)) {
+      text += '[';
+      item.forEach((element, index) => {
+        if (index > 0) text += ',';
+        write(element);
+      });
+      text += ']';
+    } else if (item !== null && typeof item === 'object') {
+      text += '{';
+      Object.entries(item).forEach(([key, element], index) => {
+        text += `${index > 0 ? ',' : ''}${JSON.stringify(key)}:`;
+        write(element);
+      });
+      text += '}';
+    } else {
+      text += JSON.stringify(item);
+    }
+  };
+  write(value);
+  return text.length > MAX_QUOTED_CHARACTERS ? `${text.slice(0, MAX_QUOTED_CHARACTERS)}… (cut)` : text;
 }
 
 function describe(issue: z.core.$ZodIssue): string {

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { s3BucketNameProblem } from '../constructs/aws-names.js';
+import { AWS_REGIONS } from '../constructs/aws-regions.js';
 import { instanceArchitecture } from '../constructs/instance-architecture.js';
+import { MIN_REQUESTS_PER_TARGET_PER_MINUTE } from '../constants.js';
 
 /** Rules shared by the configuration files; every message says what a value must be. */
-const awsRegion = z
-  .string()
-  .regex(/^(us|eu|ap|sa|ca|me|af|il|mx)(-gov)?-(north|south|east|west|central|northeast|southeast|northwest|southwest)-\d$/, 'must be an AWS region such as eu-west-1');
+const awsRegion = z.string().refine((region) => AWS_REGIONS.includes(region), 'must be an AWS region such as eu-west-1');
 const cidr = z.string().refine(isIpv4Cidr, 'must be an IPv4 CIDR block such as 10.0.0.0/16 with a prefix of /16 to /24');
 const positiveSeconds = z.number().int('must be a whole number of seconds').positive('must be a positive number of seconds');
 const dnsName = z
@@ -27,7 +28,10 @@ export const projectSchema = z
     project: z.string().regex(/^[a-z][a-z0-9-]{1,19}$/, 'must be 2-20 characters: lower-case letters, digits and hyphens, starting with a letter'),
     region: awsRegion,
     /** Globally unique S3 bucket name for Terraform state, created by the state-backend stack. */
-    stateBucketName: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)'),
+    stateBucketName: z.string().superRefine((name, ctx) => {
+      const problem = s3BucketNameProblem(name);
+      if (problem) ctx.addIssue({ code: 'custom', message: `${problem} (S3's bucket naming rules)` });
+    }),
   })
   .strict();
 
@@ -45,6 +49,11 @@ const newNetwork = z
   .strict();
 
 const subnetId = z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id such as subnet-0123456789abcdef0');
+const kmsKeyArn = z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/, 'must be a KMS key ARN');
+
+function firstRepeated(values: readonly string[]): string | undefined {
+  return values.find((value, index) => values.indexOf(value) !== index);
+}
 const existingNetwork = z
   .object({
     mode: z.literal('existing'),
@@ -56,6 +65,14 @@ const existingNetwork = z
   .refine((network) => network.publicSubnetIds.length === network.privateSubnetIds.length, {
     path: ['privateSubnetIds'],
     message: 'must list as many subnets as publicSubnetIds (one public and one private subnet per availability zone)',
+  })
+  .superRefine((network, ctx) => {
+    for (const field of ['publicSubnetIds', 'privateSubnetIds'] as const) {
+      const repeated = firstRepeated(network[field]);
+      if (repeated) ctx.addIssue({ code: 'custom', path: [field], message: `must not list ${repeated} twice (one subnet per availability zone)` });
+    }
+    const shared = network.privateSubnetIds.find((id) => network.publicSubnetIds.includes(id));
+    if (shared) ctx.addIssue({ code: 'custom', path: ['privateSubnetIds'], message: `must not list ${shared}, which publicSubnetIds lists too (instances stay out of the public subnets)` });
   });
 
 const fleet = z
@@ -68,8 +85,18 @@ const fleet = z
     maxCapacity: z.number().int().min(1, 'must be 1 or more'),
     desiredCapacity: z.number().int().optional(),
     cpuTargetPercent: z.number().gt(0, 'must be above 0 and at most 100').max(100, 'must be above 0 and at most 100').default(50),
-    requestsPerTarget: z.number().int().positive('must be a positive number of requests').optional(),
+    /** Requests per instance per minute (ALBRequestCountPerTarget counts per minute, not per second). */
+    requestsPerTarget: z
+      .number()
+      .int()
+      .min(
+        MIN_REQUESTS_PER_TARGET_PER_MINUTE,
+        `counts requests per instance per minute; must be at least ${MIN_REQUESTS_PER_TARGET_PER_MINUTE} (${MIN_REQUESTS_PER_TARGET_PER_MINUTE / 60} per second: an instance serves thousands, see BENCHMARKS.md)`,
+      )
+      .optional(),
     rootVolumeSizeGiB: z.number().int().min(8, 'must be at least 8 (the Debian image size)').max(1024).default(8),
+    /** Customer managed KMS key for the root volumes; its policy must grant Auto Scaling (README). Default: the AWS managed aws/ebs key. */
+    rootVolumeKmsKeyArn: kmsKeyArn.optional(),
     healthCheckGracePeriodSeconds: positiveSeconds.default(180),
     instanceWarmupSeconds: positiveSeconds.default(120),
     spotPercentAboveBase: z.number().int().min(0).max(100, 'must be 0 to 100').default(0),
@@ -113,7 +140,7 @@ export const environmentSchema = z
       .optional(),
     artifacts: z
       .object({
-        kmsKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/, 'must be a KMS key ARN').optional(),
+        kmsKeyArn: kmsKeyArn.optional(),
         noncurrentVersionExpirationDays: z.number().int().positive('must be a positive number of days').default(30),
       })
       .strict()

@@ -1,4 +1,8 @@
 import { CloudwatchMetricAlarm, type CloudwatchMetricAlarmConfig } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js';
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity/index.js';
+import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js';
+import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias/index.js';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic/index.js';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription/index.js';
 import { Construct } from 'constructs';
@@ -17,7 +21,11 @@ export interface AlarmsProps {
   readonly p99ResponseTimeSeconds?: number;
 }
 
-/** An SNS topic and the alarms that tell a person the site is failing or slow. */
+/**
+ * An SNS topic and the alarms that tell a person the site is failing or slow. The topic is encrypted
+ * with a key of its own (about 1 USD a month): CloudWatch cannot publish under the AWS managed
+ * alias/aws/sns, whose key policy does not allow it and cannot be changed.
+ */
 export class Alarms extends Construct {
   readonly topicArn: string;
 
@@ -28,8 +36,35 @@ export class Alarms extends Construct {
     if (!(errorsPerMinute > 0)) throw new ConfigError(`errorsPerMinuteThreshold (${errorsPerMinute}) must be positive`);
     if (!(p99Seconds > 0)) throw new ConfigError(`p99ResponseTimeSeconds (${p99Seconds}) must be positive`);
 
-    // AWS-managed key: encryption at rest without a key to run.
-    const topic = new SnsTopic(this, 'Topic', { name: `${props.name}-alarms`, kmsMasterKeyId: 'alias/aws/sns' });
+    const account = new DataAwsCallerIdentity(this, 'Account', {});
+    const keyPolicy = new DataAwsIamPolicyDocument(this, 'KeyPolicy', {
+      statement: [
+        {
+          // KMS's default key policy: the account administers the key through IAM.
+          sid: 'AccountAdministersTheKey',
+          effect: 'Allow',
+          principals: [{ type: 'AWS', identifiers: [account.accountId] }],
+          actions: ['kms:*'],
+          resources: ['*'], // in a key policy, "*" is this key
+        },
+        {
+          // SNS developer guide, compatibility with AWS services: what CloudWatch needs to publish.
+          sid: 'CloudWatchPublishesAlarms',
+          effect: 'Allow',
+          principals: [{ type: 'Service', identifiers: ['cloudwatch.amazonaws.com'] }],
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          resources: ['*'],
+        },
+      ],
+    });
+    const key = new KmsKey(this, 'TopicKey', {
+      description: `Encrypts the ${props.name}-alarms topic; CloudWatch may use it to publish`,
+      policy: keyPolicy.json,
+      enableKeyRotation: true,
+      deletionWindowInDays: 7,
+    });
+    new KmsAlias(this, 'TopicKeyAlias', { name: `alias/${props.name}-alarms`, targetKeyId: key.keyId });
+    const topic = new SnsTopic(this, 'Topic', { name: `${props.name}-alarms`, kmsMasterKeyId: key.arn });
     if (props.email) {
       new SnsTopicSubscription(this, 'EmailSubscription', { topicArn: topic.arn, protocol: 'email', endpoint: props.email });
     }

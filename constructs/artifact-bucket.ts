@@ -13,6 +13,11 @@ export interface ArtifactBucketProps {
   readonly denyInsecureTransport?: boolean;
 }
 
+/** The generated bucket name's prefix for an environment's `name` (the provider adds 26 characters). */
+export function artifactBucketPrefix(name: string): string {
+  return `${name}-artifacts-`;
+}
+
 /** Holds the service releases. Emptied on destroy: every release can be rebuilt from git. */
 export class ArtifactBucket extends Construct {
   readonly bucketName: string;

@@ -1,18 +1,23 @@
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity/index.js';
-import { DataAwsElbServiceAccount } from '@cdktf/provider-aws/lib/data-aws-elb-service-account/index.js';
 import { Lb } from '@cdktf/provider-aws/lib/lb/index.js';
 import { LbListener } from '@cdktf/provider-aws/lib/lb-listener/index.js';
 import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group/index.js';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
-import { type IResolvable, Token } from 'cdktf';
+import { type IResolvable, type ITerraformDependable, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { APACHE_PORT, HEALTH_PATH } from '../constants.js';
+import { loadBalancerNameProblem } from './aws-names.js';
 import { ConfigError } from './config-error.js';
 import { PrivateBucket } from './private-bucket.js';
 
 /** TLS 1.3 with TLS 1.2 fallback, AWS's recommended policy for HTTPS listeners. */
 export const TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
+
+/** The generated access-log bucket name's prefix for a load balancer `name` (the provider adds 26 characters). */
+export function accessLogBucketPrefix(name: string): string {
+  return `${name}-logs-`;
+}
 
 export interface LoadBalancerProps {
   /** Name of the load balancer, at most 32 characters, unique in the account and region. */
@@ -20,6 +25,8 @@ export interface LoadBalancerProps {
   readonly vpcId: string;
   /** Public subnets, at least 2, in different availability zones. */
   readonly publicSubnetIds: string[];
+  /** What must exist before the subnets route to the internet (the internet gateway). @default - nothing */
+  readonly publicRouting?: ITerraformDependable[];
   /** Port the instances (Apache) listen on. @default APACHE_PORT (80) */
   readonly targetPort?: number;
   /** Seconds an idle client connection is kept; must stay below Apache's KeepAliveTimeout. @default 60 */
@@ -93,7 +100,10 @@ export class LoadBalancer extends Construct {
       });
     }
 
-    const logs = props.accessLogs ? this.accessLogBucket(props.name, props.accessLogRetentionDays ?? 90, props.denyInsecureTransport) : undefined;
+    const logs = props.accessLogs ? this.accessLogBucket(props, props.accessLogRetentionDays ?? 90) : undefined;
+    // AWS refuses an internet-facing load balancer in a VPC without an internet gateway, and
+    // enabling access logs writes a test object that the bucket policy must already allow.
+    const waitFor = [...(props.publicRouting ?? []), ...(logs?.bucketPolicy ? [logs.bucketPolicy] : [])];
     const loadBalancer = new Lb(this, 'Resource', {
       name: props.name,
       loadBalancerType: 'application',
@@ -106,6 +116,7 @@ export class LoadBalancer extends Construct {
       desyncMitigationMode: 'defensive',
       enableDeletionProtection: props.deletionProtection ?? false,
       accessLogs: logs ? { bucket: logs.bucketName, enabled: true } : undefined,
+      dependsOn: waitFor.length > 0 ? waitFor : undefined,
     });
 
     const targetGroup = new LbTargetGroup(this, 'TargetGroup', {
@@ -164,24 +175,21 @@ export class LoadBalancer extends Construct {
   }
 
   /** A bucket the regional load balancing service may write logs to, and nobody else. */
-  private accessLogBucket(name: string, retentionDays: number, denyInsecureTransport: boolean | undefined): PrivateBucket {
+  private accessLogBucket(props: LoadBalancerProps, retentionDays: number): PrivateBucket {
     const account = new DataAwsCallerIdentity(this, 'Account', {});
-    const elbAccount = new DataAwsElbServiceAccount(this, 'ElbAccount', {});
     return new PrivateBucket(this, 'AccessLogs', {
-      bucketPrefix: `${name}-logs-`, // at most 37 characters: name is at most 31
+      bucketPrefix: accessLogBucketPrefix(props.name),
       forceDestroy: true, // logs are not worth blocking a destroy for
       expirationDays: retentionDays,
       noncurrentVersionExpirationDays: 1,
-      denyInsecureTransport,
+      denyInsecureTransport: props.denyInsecureTransport,
       policyStatements: (bucketArn) => [
         {
-          // Regions older than August 2022 deliver as the regional ELB account, newer ones as the service.
           sid: 'AllowLoadBalancerLogDelivery',
           effect: 'Allow',
-          principals: [
-            { type: 'AWS', identifiers: [elbAccount.arn] },
-            { type: 'Service', identifiers: ['logdelivery.elasticloadbalancing.amazonaws.com'] },
-          ],
+          // The log delivery service, which AWS recommends in every region: regions opened after
+          // August 2022 have no regional ELB account, and the provider's aws_elb_service_account fails there.
+          principals: [{ type: 'Service', identifiers: ['logdelivery.elasticloadbalancing.amazonaws.com'] }],
           actions: ['s3:PutObject'],
           resources: [`${bucketArn}/AWSLogs/${account.accountId}/*`],
         },
@@ -191,9 +199,8 @@ export class LoadBalancer extends Construct {
 }
 
 function validate(props: LoadBalancerProps, values: { idleTimeoutSeconds: number; healthCheckIntervalSeconds: number; deregistrationDelaySeconds: number }): void {
-  if (!Token.isUnresolved(props.name) && !/^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?$/.test(props.name)) {
-    throw new ConfigError(`name (${JSON.stringify(props.name)}) must be 1-32 letters, digits and hyphens, not starting or ending with a hyphen`);
-  }
+  const nameProblem = Token.isUnresolved(props.name) ? undefined : loadBalancerNameProblem(props.name);
+  if (nameProblem) throw new ConfigError(`name (${JSON.stringify(props.name)}) ${nameProblem}`);
   if (!Token.isUnresolved(props.publicSubnetIds) && props.publicSubnetIds.length < 2) {
     throw new ConfigError(`publicSubnetIds lists ${props.publicSubnetIds.length} subnet(s); an Application Load Balancer needs at least 2, in different availability zones`);
   }

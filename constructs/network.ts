@@ -11,7 +11,7 @@ import { DataAwsVpc } from '@cdktf/provider-aws/lib/data-aws-vpc/index.js';
 import { DataAwsVpcEndpointService } from '@cdktf/provider-aws/lib/data-aws-vpc-endpoint-service/index.js';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc/index.js';
 import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint/index.js';
-import { Fn, Token } from 'cdktf';
+import { Fn, type ITerraformDependable, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { ConfigError } from './config-error.js';
 
@@ -51,6 +51,17 @@ export class Network extends Construct {
   readonly vpcCidrBlock: string;
   readonly publicSubnetIds: string[];
   readonly privateSubnetIds: string[];
+  /**
+   * What an internet-facing load balancer in the public subnets must wait for: the internet gateway
+   * (AWS refuses the load balancer while the VPC has none). Empty for an existing network.
+   */
+  readonly publicRouting: ITerraformDependable[] = [];
+  /**
+   * What instances in the private subnets must wait for: their routes to the NAT gateways and the S3
+   * endpoint, without which the first boot can reach neither Debian's archive nor the release.
+   * Empty for an existing network, whose routes already exist.
+   */
+  readonly privateEgress: ITerraformDependable[] = [];
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
@@ -109,10 +120,11 @@ export class Network extends Construct {
 
       if (zone === 0 || props.natGatewayPerAz) {
         const address = new Eip(scopeForZone, 'NatAddress', { domain: 'vpc', dependsOn: [internetGateway] });
-        natGateways.push(new NatGateway(scopeForZone, 'NatGateway', { allocationId: address.id, subnetId: publicSubnet.id }));
+        // The provider's documentation: a NAT gateway depends on its VPC's internet gateway.
+        natGateways.push(new NatGateway(scopeForZone, 'NatGateway', { allocationId: address.id, subnetId: publicSubnet.id, dependsOn: [internetGateway] }));
       }
       const privateRoutes = new RouteTable(scopeForZone, 'PrivateRoutes', { vpcId: vpc.id });
-      new Route(scopeForZone, 'PrivateDefaultRoute', {
+      const privateDefaultRoute = new Route(scopeForZone, 'PrivateDefaultRoute', {
         routeTableId: privateRoutes.id,
         destinationCidrBlock: '0.0.0.0/0',
         natGatewayId: natGateways[natGateways.length - 1].id,
@@ -123,20 +135,23 @@ export class Network extends Construct {
         cidrBlock: Fn.cidrsubnet(vpcCidr, subnetBits, zone + 8),
         tags: { Name: `${this.node.path}/private-${zone}`, Tier: 'private' },
       });
-      new RouteTableAssociation(scopeForZone, 'PrivateSubnetRoutes', { subnetId: privateSubnet.id, routeTableId: privateRoutes.id });
+      const privateAssociation = new RouteTableAssociation(scopeForZone, 'PrivateSubnetRoutes', { subnetId: privateSubnet.id, routeTableId: privateRoutes.id });
       privateSubnets.push(privateSubnet);
+      this.privateEgress.push(privateDefaultRoute, privateAssociation);
       privateRouteTables.push(privateRoutes);
     }
 
     // Release downloads go to S3 through the gateway endpoint: free, and they stay off the NAT.
     const s3Service = new DataAwsVpcEndpointService(this, 'S3Service', { service: 's3', serviceType: 'Gateway' });
-    new VpcEndpoint(this, 'S3Endpoint', {
+    const s3Endpoint = new VpcEndpoint(this, 'S3Endpoint', {
       vpcId: vpc.id,
       serviceName: s3Service.serviceName,
       vpcEndpointType: 'Gateway',
       routeTableIds: privateRouteTables.map((table) => table.id),
     });
 
+    this.privateEgress.push(s3Endpoint);
+    this.publicRouting.push(internetGateway);
     this.vpcId = vpc.id;
     this.vpcCidrBlock = vpc.cidrBlock;
     this.publicSubnetIds = publicSubnets.map((subnet) => subnet.id);

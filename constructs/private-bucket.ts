@@ -8,6 +8,7 @@ import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning/index.js';
 import { type ITerraformDependable, Token } from 'cdktf';
 import { Construct } from 'constructs';
+import { s3BucketNameProblem, s3BucketPrefixProblem } from './aws-names.js';
 import { ConfigError } from './config-error.js';
 
 export interface PrivateBucketProps {
@@ -48,12 +49,18 @@ export class PrivateBucket extends Construct {
    * "null" version) or the wrong encryption, so resources that write objects depend on them.
    */
   readonly objectSettings: ITerraformDependable[];
+  /** The bucket policy, when there is one: services that write into the bucket need it first. */
+  readonly bucketPolicy?: ITerraformDependable;
 
   constructor(scope: Construct, id: string, props: PrivateBucketProps) {
     super(scope, id);
     if ((props.bucketName === undefined) === (props.bucketPrefix === undefined)) {
       throw new ConfigError('give exactly one of bucketName and bucketPrefix');
     }
+    const nameProblem = props.bucketName !== undefined && !Token.isUnresolved(props.bucketName) ? s3BucketNameProblem(props.bucketName) : undefined;
+    if (nameProblem) throw new ConfigError(`bucketName (${JSON.stringify(props.bucketName)}) ${nameProblem}`);
+    const prefixProblem = props.bucketPrefix !== undefined && !Token.isUnresolved(props.bucketPrefix) ? s3BucketPrefixProblem(props.bucketPrefix) : undefined;
+    if (prefixProblem) throw new ConfigError(`bucketPrefix (${JSON.stringify(props.bucketPrefix)}) ${prefixProblem}`);
     for (const [name, days] of [['noncurrentVersionExpirationDays', props.noncurrentVersionExpirationDays], ['expirationDays', props.expirationDays]] as const) {
       if (days !== undefined && !Token.isUnresolved(days) && !(Number.isInteger(days) && days > 0)) {
         throw new ConfigError(`${name} (${days}) must be a positive whole number of days`);
@@ -105,7 +112,7 @@ export class PrivateBucket extends Construct {
     if (statements.length > 0) {
       const policy = new DataAwsIamPolicyDocument(this, 'PolicyDocument', { statement: statements });
       // The public access block must exist first, or S3 may judge a statement public while it is not there.
-      new S3BucketPolicy(this, 'Policy', { bucket: bucket.id, policy: policy.json, dependsOn: [publicAccess] });
+      this.bucketPolicy = new S3BucketPolicy(this, 'Policy', { bucket: bucket.id, policy: policy.json, dependsOn: [publicAccess] });
     }
 
     new S3BucketLifecycleConfiguration(this, 'Lifecycle', {

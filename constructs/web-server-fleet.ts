@@ -1,19 +1,18 @@
 import { AutoscalingGroup, type AutoscalingGroupConfig } from '@cdktf/provider-aws/lib/autoscaling-group/index.js';
 import { AutoscalingPolicy } from '@cdktf/provider-aws/lib/autoscaling-policy/index.js';
 import { DataAwsAmi } from '@cdktf/provider-aws/lib/data-aws-ami/index.js';
-import { DataAwsIamPolicy } from '@cdktf/provider-aws/lib/data-aws-iam-policy/index.js';
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js';
 import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile/index.js';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
-import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template/index.js';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
-import { Fn, TerraformLocal, Token } from 'cdktf';
+import { Fn, type ITerraformDependable, TerraformLocal, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { DEBIAN_AMI_OWNER, RELEASE_KEY_PREFIX } from '../constants.js';
+import { iamNamePrefixProblem } from './aws-names.js';
 import { ConfigError } from './config-error.js';
 import { instanceArchitecture } from './instance-architecture.js';
 
@@ -26,12 +25,24 @@ export interface FleetLoadBalancer {
   readonly targetGroupArnSuffix: string;
 }
 
+/** The prefix of the fleet's generated names (role, instance profile, launch template, security group) for an environment's `name`. */
+export function fleetNamePrefix(name: string): string {
+  return `${name}-web-`;
+}
+
+/** Debian's release images (debian-13-<arch>-YYYYMMDD-NNNN), not its daily builds (debian-13-<arch>-daily-...). */
+export function debianReleaseImageNameRegex(debianArchitecture: 'amd64' | 'arm64'): string {
+  return `^debian-13-${debianArchitecture}-\\d{8}-\\d+$`;
+}
+
 export interface WebServerFleetProps {
   /** Name of the auto scaling group and prefix of the other names. */
   readonly name: string;
   readonly vpcId: string;
   /** Private subnets the instances run in, one per availability zone. */
   readonly privateSubnetIds: string[];
+  /** What must exist before the first instance boots: its subnets' routes to the NAT and S3. @default - nothing */
+  readonly privateEgress?: ITerraformDependable[];
   readonly loadBalancer: FleetLoadBalancer;
   /** EC2 instance type; its architecture (x86_64 or arm64) picks the AMI. */
   readonly instanceType: string;
@@ -57,6 +68,12 @@ export interface WebServerFleetProps {
   readonly artifactBucketArn: string;
   /** KMS key of the artifact bucket, if any, for decrypting releases. @default - SSE-S3 */
   readonly artifactKmsKeyArn?: string;
+  /**
+   * Customer managed KMS key for the root volumes; its key policy must grant the Auto Scaling
+   * service-linked role (README, `fleet.rootVolumeKmsKeyArn`) or launches fail. Never the artifact key.
+   * @default - the account's AWS managed EBS key (aws/ebs)
+   */
+  readonly rootVolumeKmsKeyArn?: string;
   /** Cloud-init user data, plain text; it is gzipped and base64-encoded here. */
   readonly userData: string;
   /** Tags for instances and volumes (the provider's default tags do not reach them). @default {} */
@@ -80,9 +97,11 @@ export class WebServerFleet extends Construct {
     const instanceWarmupSeconds = props.instanceWarmupSeconds ?? 120;
     const tags = { Name: props.name, ...props.tags };
 
+    const namePrefix = fleetNamePrefix(props.name);
+
     // --- security group: in from the load balancer only, out to package mirrors and AWS APIs
     const securityGroup = new SecurityGroup(this, 'SecurityGroup', {
-      namePrefix: `${props.name}-web-`,
+      namePrefix,
       description: 'Web servers: the fleet port from the load balancer only',
       vpcId: props.vpcId,
       lifecycle: { createBeforeDestroy: true },
@@ -104,7 +123,7 @@ export class WebServerFleet extends Construct {
       referencedSecurityGroupId: securityGroup.id,
     });
     for (const [ruleId, port, reason] of [
-      ['HttpsOut', 443, 'HTTPS to S3, SSM and the Debian security archive'],
+      ['HttpsOut', 443, 'HTTPS to S3 and the Debian archives'],
       ['HttpOut', 80, 'HTTP to the Debian archive (packages are signed)'],
     ] as const) {
       new VpcSecurityGroupEgressRule(this, ruleId, {
@@ -117,11 +136,11 @@ export class WebServerFleet extends Construct {
       });
     }
 
-    // --- instance role: read the releases, and Session Manager instead of SSH
+    // --- instance role: read the releases, nothing else (Debian's images carry no SSM agent)
     const assumeRole = new DataAwsIamPolicyDocument(this, 'AssumeRolePolicy', {
       statement: [{ effect: 'Allow', actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['ec2.amazonaws.com'] }] }],
     });
-    const role = new IamRole(this, 'Role', { namePrefix: `${props.name}-web-`, assumeRolePolicy: assumeRole.json });
+    const role = new IamRole(this, 'Role', { namePrefix, assumeRolePolicy: assumeRole.json });
     const releaseRead = new DataAwsIamPolicyDocument(this, 'ReleaseReadPolicy', {
       statement: [
         {
@@ -133,28 +152,29 @@ export class WebServerFleet extends Construct {
         ...(props.artifactKmsKeyArn ? [{ sid: 'DecryptReleases', effect: 'Allow', actions: ['kms:Decrypt'], resources: [props.artifactKmsKeyArn] }] : []),
       ],
     });
-    new IamRolePolicy(this, 'ReleaseRead', { role: role.name, namePrefix: 'release-read-', policy: releaseRead.json });
-    const sessionManager = new DataAwsIamPolicy(this, 'SessionManagerPolicy', { name: 'AmazonSSMManagedInstanceCore' });
-    new IamRolePolicyAttachment(this, 'SessionManager', { role: role.name, policyArn: sessionManager.arn });
-    const profile = new IamInstanceProfile(this, 'InstanceProfile', { namePrefix: `${props.name}-web-`, role: role.name });
+    const releaseReadPolicy = new IamRolePolicy(this, 'ReleaseRead', { role: role.name, namePrefix: 'release-read-', policy: releaseRead.json });
+    const profile = new IamInstanceProfile(this, 'InstanceProfile', { namePrefix, role: role.name });
 
     // --- image: resolved at plan time (instance refresh rollback refuses resolve:ssm: ids)
+    const debianArchitecture = architecture === 'arm64' ? 'arm64' : 'amd64';
     const image = new DataAwsAmi(this, 'Image', {
       mostRecent: true,
       owners: props.amiId ? undefined : [DEBIAN_AMI_OWNER],
       filter: [
         props.amiId
           ? { name: 'image-id', values: [props.amiId] }
-          : { name: 'name', values: [`debian-13-${architecture === 'arm64' ? 'arm64' : 'amd64'}-*`] },
+          : { name: 'name', values: [`debian-13-${debianArchitecture}-*`] },
         { name: 'architecture', values: [architecture] },
         { name: 'root-device-type', values: ['ebs'] },
       ],
+      // The wildcard narrows what AWS returns; the regex keeps release images only.
+      nameRegex: props.amiId ? undefined : debianReleaseImageNameRegex(debianArchitecture),
     });
 
     // A local holds the text, since it carries Terraform references and quotes that a function argument may not.
     const userData = new TerraformLocal(this, 'UserData', escapeTerraformTemplate(props.userData));
     const launchTemplate = new LaunchTemplate(this, 'LaunchTemplate', {
-      namePrefix: `${props.name}-web-`,
+      namePrefix,
       description: 'Debian 13, Apache in front of the NestJS service',
       imageId: image.id,
       instanceType: props.instanceType,
@@ -168,7 +188,7 @@ export class WebServerFleet extends Construct {
             volumeSize: props.rootVolumeSizeGiB ?? 8,
             volumeType: 'gp3',
             encrypted: 'true',
-            kmsKeyId: props.artifactKmsKeyArn,
+            kmsKeyId: props.rootVolumeKmsKeyArn,
             deleteOnTermination: 'true',
           },
         },
@@ -180,6 +200,8 @@ export class WebServerFleet extends Construct {
         { resourceType: 'volume', tags },
       ],
       updateDefaultVersion: true,
+      // IAM is eventually consistent: the first boot reads the release with this policy.
+      dependsOn: [releaseReadPolicy],
     });
     const launchTemplateRef = { id: launchTemplate.id, version: Token.asString(launchTemplate.latestVersion) };
 
@@ -213,8 +235,10 @@ export class WebServerFleet extends Construct {
       instanceRefresh: {
         strategy: 'Rolling',
         preferences: {
-          minHealthyPercentage: 90,
-          maxHealthyPercentage: 200, // launch before terminate: capacity never dips during a release
+          // Launch before terminate, so capacity never dips during a release. AWS: a maximum needs a
+          // minimum, at most 100 below it (RefreshPreferences).
+          minHealthyPercentage: 100,
+          maxHealthyPercentage: 200,
           autoRollback: true,
           skipMatching: true,
           instanceWarmup: String(instanceWarmupSeconds),
@@ -224,6 +248,8 @@ export class WebServerFleet extends Construct {
       tag: [{ key: 'Name', value: props.name, propagateAtLaunch: true }],
       // Scaling owns the capacity once the group exists; an apply must not reset it.
       lifecycle: { ignoreChanges: ['desired_capacity'] },
+      // An instance that boots before its routes exist never turns healthy (and the policy, as above).
+      dependsOn: [...(props.privateEgress ?? []), releaseReadPolicy],
     });
 
     new AutoscalingPolicy(this, 'CpuTarget', {
@@ -273,6 +299,8 @@ function validate(props: WebServerFleetProps): 'x86_64' | 'arm64' {
   if (architecture === undefined) {
     throw new ConfigError(`instanceType (${JSON.stringify(props.instanceType)}) must be a general-purpose type whose architecture can be told, such as t3.small or t4g.small`);
   }
+  const prefixProblem = Token.isUnresolved(props.name) ? undefined : iamNamePrefixProblem(fleetNamePrefix(props.name));
+  if (prefixProblem) throw new ConfigError(`name (${JSON.stringify(props.name)}): the role name prefix ${JSON.stringify(fleetNamePrefix(props.name))} ${prefixProblem}`);
   if (props.amiId !== undefined && !/^ami-[0-9a-f]{8,17}$/.test(props.amiId)) {
     throw new ConfigError(`amiId (${JSON.stringify(props.amiId)}) must look like ami-0123456789abcdef0`);
   }

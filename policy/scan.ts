@@ -6,6 +6,8 @@ export interface Skip {
   readonly check: string;
   /** The stacks it applies to. */
   readonly stacks: readonly string[];
+  /** Only failing resources whose address contains this. @default - every resource */
+  readonly resource?: string;
   readonly reason: string;
 }
 
@@ -28,6 +30,7 @@ const skipSchema = z.array(
   z.strictObject({
     check: z.string().regex(/^CKV2?_AWS_\d+$/, 'must be a checkov AWS check id such as CKV_AWS_18'),
     stacks: z.array(z.string().min(1)).min(1).optional(),
+    resource: z.string().min(3).optional(),
     reason: z.string().trim().min(20, 'must say why, in a sentence').refine((reason) => !reason.includes('\n'), 'must be one line'),
   }),
 );
@@ -46,7 +49,7 @@ export function loadSkips(text: string, knownStacks: readonly string[]): Skip[] 
     }
     if (seen.has(entry.check)) throw new Error(`policy/checkov-skips.yaml: ${index}.check: ${entry.check} is listed twice`);
     seen.add(entry.check);
-    return { check: entry.check, stacks: entry.stacks ?? [...knownStacks], reason: entry.reason };
+    return { check: entry.check, stacks: entry.stacks ?? [...knownStacks], resource: entry.resource, reason: entry.reason };
   });
 }
 
@@ -59,14 +62,17 @@ const reportSchema = z.object({
 
 /** Splits one stack's checkov JSON report into failures and reasoned skips. */
 export function scanStack(stack: string, report: unknown, skips: readonly Skip[]): StackScan {
-  // checkov reports a file with nothing to check as an empty list instead of a report.
-  if (Array.isArray(report) && report.length === 0) return { stack, passed: 0, failures: [], skipped: [] };
+  // checkov answers a file it could not read (or found nothing in) with an empty list; every stack has
+  // resources, so that is a broken scan, never a clean one.
+  if (Array.isArray(report) && report.length === 0) throw new Error(`checkov found nothing to check in ${stack}: its parser did not read the stack`);
   const { results, summary } = reportSchema.parse(report);
   const failures: Finding[] = [];
   const skipped: Array<Finding & { reason: string }> = [];
   for (const failed of results.failed_checks) {
     const finding = { check: failed.check_id, name: failed.check_name, resource: failed.resource };
-    const skip = skips.find((candidate) => candidate.check === failed.check_id && candidate.stacks.includes(stack));
+    const skip = skips.find(
+      (candidate) => candidate.check === failed.check_id && candidate.stacks.includes(stack) && (candidate.resource === undefined || failed.resource.includes(candidate.resource)),
+    );
     if (skip) skipped.push({ ...finding, reason: skip.reason });
     else failures.push(finding);
   }

@@ -3,7 +3,8 @@
 // fails that no skip covers, or when a skip matches no failure (a stale skip).
 // Usage: tsx scripts/policy-scan.ts [cdktf.out/stacks]
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSkips, scanStack, type StackScan } from '../policy/scan.js';
 
@@ -21,8 +22,20 @@ if (stacks.length === 0) {
 }
 const skips = loadSkips(readFileSync(join(root, 'policy', 'checkov-skips.yaml'), 'utf8'), stacks);
 
+/**
+ * checkov 3.3.30's terraform_json parser reads nothing from a file whose `terraform` block has
+ * `required_version` (it answers an empty list), so it scans a copy without that one line.
+ */
+function scannableCopy(stack: string): string {
+  const synthesized = JSON.parse(readFileSync(join(stacksDir, stack, 'cdk.tf.json'), 'utf8'));
+  delete synthesized.terraform?.required_version;
+  const copy = join(mkdtempSync(join(tmpdir(), `scan-${stack}-`)), 'cdk.tf.json');
+  writeFileSync(copy, JSON.stringify(synthesized));
+  return copy;
+}
+
 const scans: StackScan[] = stacks.map((stack) => {
-  const run = spawnSync(checkov, ['-f', join(stacksDir, stack, 'cdk.tf.json'), '--framework', 'terraform_json', '-o', 'json', '--compact'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const run = spawnSync(checkov, ['-f', scannableCopy(stack), '--framework', 'terraform_json', '-o', 'json', '--compact'], { encoding: 'utf8', maxBuffer: 64 << 20 });
   // checkov exits 1 when a check fails; anything else without JSON is a broken scanner.
   let report: unknown;
   try {

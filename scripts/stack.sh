@@ -34,9 +34,8 @@ if [ "${LOCAL:-}" = 1 ]; then
   if ! curl -sf "$LOCAL_AWS_ENDPOINT/moto-api/" >/dev/null 2>&1; then
     scripts/setup-venv.sh
     mkdir -p .local
-    # AWS-managed policies (AmazonSSMManagedInstanceCore) exist in moto only when it loads them;
     # ACM certificates stay PENDING_VALIDATION for 60 s in moto unless told otherwise.
-    MOTO_IAM_LOAD_MANAGED_POLICIES=true MOTO_ACM_VALIDATION_WAIT=0 nohup .venv/bin/moto_server -H 127.0.0.1 -p "$port" >.local/moto.log 2>&1 &
+    MOTO_ACM_VALIDATION_WAIT=0 nohup .venv/bin/moto_server -H 127.0.0.1 -p "$port" >.local/moto.log 2>&1 &
     echo $! >.local/moto.pid
     for _ in $(seq 100); do curl -sf "$LOCAL_AWS_ENDPOINT/moto-api/" >/dev/null 2>&1 && break; sleep 0.1; done
     curl -sf "$LOCAL_AWS_ENDPOINT/moto-api/" >/dev/null || { echo "moto did not start; see .local/moto.log" >&2; exit 1; }

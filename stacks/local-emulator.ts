@@ -28,7 +28,7 @@ export function readEmulatorEndpoint(endpoint: string | undefined): LocalEmulato
 }
 
 /** The AWS services the stacks call. */
-const SERVICES = ['acm', 'autoscaling', 'cloudwatch', 'ec2', 'elbv2', 'iam', 'route53', 's3', 'sns', 'sts'] as const;
+const SERVICES = ['acm', 'autoscaling', 'cloudwatch', 'ec2', 'elbv2', 'iam', 'kms', 'route53', 's3', 'sns', 'sts'] as const;
 
 /** Emulator-only AMIs (moto has no Debian images): its Amazon Linux images, by architecture. */
 export const EMULATOR_AMI_IDS = { x86_64: 'ami-760aaa0f', arm64: 'ami-0e9271c829888680e' } as const;

@@ -5,6 +5,7 @@ import type { ProjectSettings } from '../config/schema.js';
 import { TAG_KEYS } from '../constants.js';
 import { PrivateBucket } from '../constructs/index.js';
 import { emulatorProviderSettings, type LocalEmulator } from './local-emulator.js';
+import { requireTerraformVersion } from './terraform-version.js';
 
 /** Where local mode keeps the bootstrap's state (relative to the stack's directory under cdktf.out). */
 export const LOCAL_STATE_PATH = '../../../.local/terraform.state-backend.tfstate';
@@ -22,6 +23,7 @@ export interface StateBackendStackProps {
 export class StateBackendStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: StateBackendStackProps) {
     super(scope, id);
+    requireTerraformVersion(this);
     // Local mode keeps the bootstrap's state apart, so it never mixes with the real account's.
     if (props.emulator) new LocalBackend(this, { path: LOCAL_STATE_PATH });
     new AwsProvider(this, 'aws', {

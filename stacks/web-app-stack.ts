@@ -2,11 +2,13 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import { S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load-config.js';
+import { environmentResourceName } from '../config/resource-names.js';
 import type { ProjectSettings } from '../config/schema.js';
 import { APACHE_PORT, SERVICE_STANDBY_PORTS, SERVICE_WORKER_PORTS, TAG_KEYS, WORKER_MEMORY_MAX_MEGABYTES } from '../constants.js';
-import { Alarms, ArtifactBucket, DnsAlias, instanceArchitecture, LoadBalancer, Network, ServiceRelease, WebServerFleet } from '../constructs/index.js';
+import { Alarms, ArtifactBucket, artifactBucketPrefix, DnsAlias, instanceArchitecture, LoadBalancer, Network, ServiceRelease, WebServerFleet } from '../constructs/index.js';
 import { renderUserData } from '../provisioning/render-user-data.js';
 import { EMULATOR_AMI_IDS, emulatorProviderSettings, handleEmulatorGaps, type LocalEmulator, pointBackendAtEmulator } from './local-emulator.js';
+import { requireTerraformVersion } from './terraform-version.js';
 
 /** The Terraform variable behind the load balancer's deletion protection (scripts/stack.sh delete sets it). */
 export const DELETION_PROTECTION_VARIABLE = 'deletion_protection';
@@ -32,9 +34,10 @@ export class WebAppStack extends TerraformStack {
     super(scope, id);
     const { project, environment } = props;
     const settings = environment.settings;
-    const name = `${project.project}-${environment.name}`;
+    const name = environmentResourceName(project.project, environment.name);
     const tags = { [TAG_KEYS.project]: project.project, [TAG_KEYS.environment]: environment.name, [TAG_KEYS.managedBy]: 'cdktf' };
 
+    requireTerraformVersion(this);
     new AwsProvider(this, 'aws', { region: project.region, defaultTags: [{ tags }], ...(props.emulator && emulatorProviderSettings(props.emulator)) });
     const backend = new S3Backend(this, {
       bucket: project.stateBucketName,
@@ -51,7 +54,7 @@ export class WebAppStack extends TerraformStack {
     const dualStack = (settings.dns?.dualStack ?? false) && !props.emulator;
     const network = new Network(this, 'Network', settings.network.mode === 'new' ? { ...settings.network, dualStack } : settings.network);
     const artifacts = new ArtifactBucket(this, 'Artifacts', {
-      bucketPrefix: `${name}-artifacts-`,
+      bucketPrefix: artifactBucketPrefix(name),
       kmsKeyArn: settings.artifacts.kmsKeyArn,
       noncurrentVersionExpirationDays: settings.artifacts.noncurrentVersionExpirationDays,
       denyInsecureTransport: !props.emulator,
@@ -75,6 +78,7 @@ export class WebAppStack extends TerraformStack {
       name,
       vpcId: network.vpcId,
       publicSubnetIds: network.publicSubnetIds,
+      publicRouting: network.publicRouting,
       targetPort: APACHE_PORT,
       idleTimeoutSeconds: settings.loadBalancer.idleTimeoutSeconds,
       deletionProtection: deletionProtection.booleanValue,
@@ -91,6 +95,7 @@ export class WebAppStack extends TerraformStack {
       name,
       vpcId: network.vpcId,
       privateSubnetIds: network.privateSubnetIds,
+      privateEgress: network.privateEgress,
       loadBalancer,
       ...settings.fleet,
       // The emulator has no Debian images; local mode names one of its own for the architecture.

@@ -5,8 +5,8 @@ import { freePort } from './apache-site.js';
 
 export const MOTO_SERVER = join(import.meta.dirname, '..', '.venv', 'bin', 'moto_server');
 export const FAKE_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
-/** moto's settings in local mode, as scripts/stack.sh starts it: AWS-managed IAM policies loaded, ACM certificates issued at once. */
-export const LOCAL_MODE_MOTO_ENV = { MOTO_IAM_LOAD_MANAGED_POLICIES: 'true', MOTO_ACM_VALIDATION_WAIT: '0' };
+/** moto's settings in local mode, as scripts/stack.sh starts it: ACM certificates issued at once. */
+export const LOCAL_MODE_MOTO_ENV = { MOTO_ACM_VALIDATION_WAIT: '0' };
 
 export interface Moto {
   readonly endpoint: string;

@@ -93,9 +93,26 @@ describe('loadConfig refuses bad input, naming the file, the field, the value an
     ['a negative shutdown timeout', { ...environment, service: { shutdownTimeoutSeconds: -5 } }, `${ENV}: service.shutdownTimeoutSeconds = -5: must be a positive number of seconds`],
     ['a fractional grace period', { fleet: { ...fleet, healthCheckGracePeriodSeconds: 1.5 } }, `${ENV}: fleet.healthCheckGracePeriodSeconds = 1.5: must be a whole number of seconds`],
     ['a bad alarm email', { ...environment, alarms: { email: 'ops' } }, `${ENV}: alarms.email = "ops": must be an email address`],
-    ['a misspelt field', { ...environment, loadbalancer: {} }, `${ENV}: (file) = {"fleet":{"instanceType":"t3.small","minCapacity":2,"maxCapacity":4},"loadbalancer":{}}: unknown field(s) loadbalancer`],
+    ['a misspelt field', { ...environment, loadbalancer: {} }, `${ENV}: (file) = {"loadbalancer":{}}: unknown field(s) loadbalancer`],
     ['a missing fleet', {}, `${ENV}: fleet = (missing): must be a object`],
     ['a capacity given as text', { fleet: { ...fleet, maxCapacity: '4' } }, `${ENV}: fleet.maxCapacity = "4": must be a number`],
+    // Source: ALBRequestCountPerTarget counts requests per target per minute (CloudWatch's ELB metrics, 60-second periods).
+    [
+      'a request target written per second',
+      { fleet: { ...fleet, requestsPerTarget: 1000 } },
+      `${ENV}: fleet.requestsPerTarget = 1000: counts requests per instance per minute; must be at least 6000 (100 per second: an instance serves thousands, see BENCHMARKS.md)`,
+    ],
+    ['a malformed root volume key', { fleet: { ...fleet, rootVolumeKmsKeyArn: 'alias/ebs' } }, `${ENV}: fleet.rootVolumeKmsKeyArn = "alias/ebs": must be a KMS key ARN`],
+    [
+      'a subnet listed twice',
+      { ...environment, network: { mode: 'existing', vpcId: 'vpc-0123456789abcdef0', publicSubnetIds: ['subnet-00000001', 'subnet-00000001'], privateSubnetIds: ['subnet-00000003', 'subnet-00000004'] } },
+      `${ENV}: network.publicSubnetIds = ["subnet-00000001","subnet-00000001"]: must not list subnet-00000001 twice (one subnet per availability zone)`,
+    ],
+    [
+      'a subnet both public and private',
+      { ...environment, network: { mode: 'existing', vpcId: 'vpc-0123456789abcdef0', publicSubnetIds: ['subnet-00000001', 'subnet-00000002'], privateSubnetIds: ['subnet-00000002', 'subnet-00000004'] } },
+      `${ENV}: network.privateSubnetIds = ["subnet-00000002","subnet-00000004"]: must not list subnet-00000002, which publicSubnetIds lists too (instances stay out of the public subnets)`,
+    ],
   ])('%s', (_case, env, message) => {
     const dir = writeConfig({ 'project.json': project, 'environments/dev.json': env });
     expect(() => loadConfig(dir)).toThrow(new ConfigError(`invalid configuration:\n  ${message}`));
@@ -104,10 +121,89 @@ describe('loadConfig refuses bad input, naming the file, the field, the value an
   test.each<[string, Record<string, unknown>, string]>([
     ['an invalid region', { ...project, region: 'eu-middle-1' }, `${PROJECT}: region = "eu-middle-1": must be an AWS region such as eu-west-1`],
     ['a bad project name', { ...project, project: 'Web App' }, `${PROJECT}: project = "Web App": must be 2-20 characters: lower-case letters, digits and hyphens, starting with a letter`],
-    ['a bad state bucket name', { ...project, stateBucketName: 'State_Bucket' }, `${PROJECT}: stateBucketName = "State_Bucket": must be a valid S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)`],
+    ['a bad state bucket name', { ...project, stateBucketName: 'State_Bucket' }, `${PROJECT}: stateBucketName = "State_Bucket": must use only lower-case letters, digits, dots and hyphens (S3's bucket naming rules)`],
+    // Source: S3 user guide, "General purpose bucket naming rules".
+    ['a state bucket name too short', { ...project, stateBucketName: 'ab' }, `${PROJECT}: stateBucketName = "ab": must be 3-63 characters long (has 2) (S3's bucket naming rules)`],
+    ['a state bucket name ending in a hyphen', { ...project, stateBucketName: 'state-' }, `${PROJECT}: stateBucketName = "state-": must begin and end with a lower-case letter or digit (S3's bucket naming rules)`],
+    ['adjacent periods', { ...project, stateBucketName: 'state..bucket' }, `${PROJECT}: stateBucketName = "state..bucket": must not contain two adjacent periods (S3's bucket naming rules)`],
+    ['an IP address', { ...project, stateBucketName: '192.168.5.4' }, `${PROJECT}: stateBucketName = "192.168.5.4": must not be formatted as an IP address (S3's bucket naming rules)`],
+    ...['xn--state', 'sthree-state', 'amzn-s3-demo-state'].map((name): [string, Record<string, unknown>, string] => [
+      `the reserved prefix of ${name}`,
+      { ...project, stateBucketName: name },
+      `${PROJECT}: stateBucketName = "${name}": must not begin with "${name.replace(/state$/, '')}" (S3 reserves xn--, sthree-, amzn-s3-demo-) (S3's bucket naming rules)`,
+    ]),
+    ...['state-s3alias', 'state--ol-s3', 'state.mrap', 'state--x-s3', 'state--table-s3'].map((name): [string, Record<string, unknown>, string] => [
+      `the reserved suffix of ${name}`,
+      { ...project, stateBucketName: name },
+      `${PROJECT}: stateBucketName = "${name}": must not end with "${name.slice('state'.length)}" (S3 reserves -s3alias, --ol-s3, .mrap, --x-s3, --table-s3) (S3's bucket naming rules)`,
+    ]),
+    // A well-formed name that is no region the pinned provider knows.
+    ['an unknown region', { ...project, region: 'eu-west-9' }, `${PROJECT}: region = "eu-west-9": must be an AWS region such as eu-west-1`],
+    [
+      'a project name the load balancer may not begin with',
+      { ...project, project: 'internal-app' },
+      `${PROJECT}: project = "internal-app": with environment "dev" (${ENV}), the load balancer name "internal-app-dev" must not begin with "internal-" (Elastic Load Balancing reserves it)`,
+    ],
+    [
+      'a project name S3 reserves',
+      { ...project, project: 'xn--app' },
+      `${PROJECT}: project = "xn--app": with environment "dev" (${ENV}), the artifact bucket prefix "xn--app-dev-artifacts-" must not begin with "xn--" (S3 reserves xn--, sthree-, amzn-s3-demo-)\n  ` +
+        `${PROJECT}: project = "xn--app": with environment "dev" (${ENV}), the access-log bucket prefix "xn--app-dev-logs-" must not begin with "xn--" (S3 reserves xn--, sthree-, amzn-s3-demo-)`,
+    ],
+    [
+      'a project name EC2 reserves for security groups',
+      { ...project, project: 'sg-app' },
+      `${PROJECT}: project = "sg-app": with environment "dev" (${ENV}), the security group name prefix "sg-app-dev-web-" must not begin with "sg-" (EC2 reserves it for security group ids)`,
+    ],
   ])('%s', (_case, projectFile, message) => {
     const dir = writeConfig({ 'project.json': projectFile, 'environments/dev.json': environment });
     expect(() => loadConfig(dir)).toThrow(new ConfigError(`invalid configuration:\n  ${message}`));
+  });
+
+  test('the longest project and environment names, whose artifact bucket prefix exceeds what S3 and the provider allow', () => {
+    // Source: the provider's aws_s3_bucket takes a bucket_prefix of at most 37 characters (63 less its suffix).
+    const dir = writeConfig({ 'project.json': { ...project, project: 'a-twenty-character-p' }, 'environments/production.json': environment });
+    expect(() => loadConfig(dir)).toThrow(
+      new ConfigError(
+        'invalid configuration:\n  config/project.json: project = "a-twenty-character-p": with environment "production" (config/environments/production.json), ' +
+          'the artifact bucket prefix "a-twenty-character-p-production-artifacts-" has 42 characters; a bucket name prefix may have at most 37 (the provider adds a 26-character suffix to reach S3\'s 63)',
+      ),
+    );
+  });
+
+  test.each<[string, Record<string, unknown>, string]>([
+    [
+      'an artifact key in another region',
+      { ...environment, artifacts: { kmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab' } },
+      `${ENV}: artifacts.kmsKeyArn = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab": must be a key in the project's region eu-west-1 (${PROJECT}); KMS keys do not cross regions`,
+    ],
+    [
+      'a root volume key in another region',
+      { fleet: { ...fleet, rootVolumeKmsKeyArn: 'arn:aws:kms:eu-central-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab' } },
+      `${ENV}: fleet.rootVolumeKmsKeyArn = "arn:aws:kms:eu-central-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab": must be a key in the project's region eu-west-1 (${PROJECT}); KMS keys do not cross regions`,
+    ],
+  ])('%s', (_case, env, message) => {
+    const dir = writeConfig({ 'project.json': project, 'environments/dev.json': env });
+    expect(() => loadConfig(dir)).toThrow(new ConfigError(`invalid configuration:\n  ${message}`));
+  });
+
+  test('a file far larger than any configuration, without reading it', () => {
+    const content = JSON.stringify({ ...environment, padding: 'x'.repeat(100_000) });
+    const dir = writeConfig({ 'project.json': project, 'environments/dev.json': content });
+    expect(() => loadConfig(dir)).toThrow(new ConfigError(`invalid configuration:\n  ${ENV}: (file) is ${Buffer.byteLength(content)} bytes: a configuration file may have at most 65536`));
+  });
+
+  test('deeply nested JSON: the usual message, the value cut to a readable length', () => {
+    const depth = 30_000;
+    const dir = writeConfig({ 'project.json': project, 'environments/dev.json': `{"fleet": ${'['.repeat(depth)}${']'.repeat(depth)}}` });
+    expect(() => loadConfig(dir)).toThrow(new ConfigError(`invalid configuration:\n  ${ENV}: fleet = ${'['.repeat(100)}… (cut): must be a object`));
+  });
+
+  test('a long value is cut in the message', () => {
+    const dir = writeConfig({ 'project.json': project, 'environments/dev.json': { fleet: { ...fleet, instanceType: 'x'.repeat(5000) } } });
+    expect(() => loadConfig(dir)).toThrow(
+      new ConfigError(`invalid configuration:\n  ${ENV}: fleet.instanceType = "${'x'.repeat(99)}… (cut): must be a general-purpose EC2 instance type whose architecture can be told, such as t3.small (x86_64) or t4g.small (arm64)`),
+    );
   });
 
   test('an unknown environment', () => {

@@ -1,14 +1,24 @@
 import { describe, expect, test } from '@jest/globals';
 import { Alarms } from '../../constructs/alarms.js';
 import { ConfigError } from '../../constructs/config-error.js';
-import { onlyResource, resourcesOf, synthScope } from '../synth.js';
+import { dataOf, onlyResource, resourcesOf, synthScope } from '../synth.js';
 
 describe('Alarms', () => {
   const out = synthScope((scope) => new Alarms(scope, 'Alarms', { name: 'webapp-dev', loadBalancerArnSuffix: 'app/lb/1', targetGroupArnSuffix: 'targetgroup/tg/2', email: 'ops@example.com' }));
 
-  test('sends to an encrypted topic with an email subscription', () => {
-    expect(onlyResource(out, 'aws_sns_topic')).toEqual({ name: 'webapp-dev-alarms', kms_master_key_id: 'alias/aws/sns' });
+  test('sends to a topic encrypted with its own rotating key, with an email subscription', () => {
+    expect(onlyResource(out, 'aws_sns_topic')).toEqual({ name: 'webapp-dev-alarms', kms_master_key_id: expect.stringMatching(/^\$\{aws_kms_key\.\w+\.arn\}$/) });
+    expect(onlyResource(out, 'aws_kms_key')).toMatchObject({ enable_key_rotation: true, deletion_window_in_days: 7 });
+    expect(onlyResource(out, 'aws_kms_alias')).toMatchObject({ name: 'alias/webapp-dev-alarms' });
     expect(onlyResource(out, 'aws_sns_topic_subscription')).toMatchObject({ protocol: 'email', endpoint: 'ops@example.com' });
+  });
+
+  test("lets CloudWatch use the topic's key, and the account administer it", () => {
+    const [policy] = Object.values(dataOf(out, 'aws_iam_policy_document'));
+    expect(policy.statement).toEqual([
+      { sid: 'AccountAdministersTheKey', effect: 'Allow', principals: [{ type: 'AWS', identifiers: [expect.stringMatching(/^\$\{data\.aws_caller_identity\.\w+\.account_id\}$/)] }], actions: ['kms:*'], resources: ['*'] },
+      { sid: 'CloudWatchPublishesAlarms', effect: 'Allow', principals: [{ type: 'Service', identifiers: ['cloudwatch.amazonaws.com'] }], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'] },
+    ]);
   });
 
   test('watches load balancer 5xx, target 5xx, unhealthy hosts and p99 response time', () => {

@@ -57,7 +57,7 @@ describe('LoadBalancer', () => {
     expect(TLS_POLICY).toBe('ELBSecurityPolicy-TLS13-1-2-2021-06');
   });
 
-  test('with access logs, writes them to a bucket that only the regional ELB delivery may write to', () => {
+  test('with access logs, writes them to a bucket that only the log delivery service may write to, once its policy is in place', () => {
     const out = synth({ accessLogs: true, accessLogRetentionDays: 30, deletionProtection: true });
     const lb = onlyResource(out, 'aws_lb');
     expect(lb.enable_deletion_protection).toBe(true);
@@ -66,18 +66,17 @@ describe('LoadBalancer', () => {
     expect(document.statement[1]).toEqual({
       sid: 'AllowLoadBalancerLogDelivery',
       effect: 'Allow',
-      principals: [
-        { type: 'AWS', identifiers: [expect.stringMatching(/^\$\{data\.aws_elb_service_account\.\w+\.arn\}$/)] },
-        { type: 'Service', identifiers: ['logdelivery.elasticloadbalancing.amazonaws.com'] },
-      ],
+      principals: [{ type: 'Service', identifiers: ['logdelivery.elasticloadbalancing.amazonaws.com'] }],
       actions: ['s3:PutObject'],
       resources: [expect.stringMatching(/^\$\{aws_s3_bucket\.\w+\.arn\}\/AWSLogs\/\$\{data\.aws_caller_identity\.\w+\.account_id\}\/\*$/)],
     });
     expect(onlyResource(out, 'aws_s3_bucket_lifecycle_configuration').rule[0].expiration).toEqual([{ days: 30 }]);
+    expect(lb.depends_on).toEqual([expect.stringMatching(/^aws_s3_bucket_policy\.\w+$/)]);
   });
 
   test.each<[string, Partial<LoadBalancerProps>, string]>([
     ['a long name', { name: 'a'.repeat(33) }, `name ("${'a'.repeat(33)}") must be 1-32 letters, digits and hyphens, not starting or ending with a hyphen`],
+    ['a reserved name', { name: 'internal-app' }, 'name ("internal-app") must not begin with "internal-" (Elastic Load Balancing reserves it)'],
     ['one subnet', { publicSubnetIds: ['subnet-1'] }, 'publicSubnetIds lists 1 subnet(s); an Application Load Balancer needs at least 2, in different availability zones'],
     ['a zero idle timeout', { idleTimeoutSeconds: 0 }, 'idleTimeoutSeconds (0) must be between 1 and 4000'],
     ['a fast health check', { healthCheckIntervalSeconds: 2 }, 'healthCheckIntervalSeconds (2) must be between 5 and 300'],

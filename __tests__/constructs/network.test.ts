@@ -38,6 +38,18 @@ describe('Network, new VPC', () => {
     expect(defaultGroup.egress).toBeUndefined();
   });
 
+  test('orders NAT gateways after the internet gateway, and hands out what the load balancer and the fleet wait for', () => {
+    let network!: Network;
+    const out = synthScope((scope) => {
+      network = new Network(scope, 'Network', { mode: 'new' });
+    });
+    const [gateway] = Object.keys(resourcesOf(out, 'aws_internet_gateway'));
+    expect(Object.values(resourcesOf(out, 'aws_nat_gateway')).map((nat) => nat.depends_on)).toEqual([[`aws_internet_gateway.${gateway}`]]);
+    expect(network.publicRouting).toHaveLength(1);
+    // Two zones: a default route and a subnet association each, and the S3 endpoint.
+    expect(network.privateEgress).toHaveLength(5);
+  });
+
   test('gives public subnets IPv6 ranges when dual-stack', () => {
     const out = synthScope((scope) => new Network(scope, 'Network', { mode: 'new', dualStack: true }));
     const [vpc] = Object.values(resourcesOf(out, 'aws_vpc'));
@@ -62,6 +74,7 @@ describe('Network, existing VPC', () => {
     expect(out.resource).toBeUndefined();
     expect(network.vpcId).toBe('vpc-0123456789abcdef0');
     expect(network.privateSubnetIds).toEqual(['subnet-00000003', 'subnet-00000004']);
+    expect([network.publicRouting, network.privateEgress]).toEqual([[], []]);
   });
 });
 

@@ -23,6 +23,17 @@ describe('WebServerFleet launch template', () => {
     expect(template.metadata_options).toEqual({ http_endpoint: 'enabled', http_tokens: 'required', http_put_response_hop_limit: 1, instance_metadata_tags: 'disabled' });
   });
 
+  test('encrypts the root volume with its own key when given one, never the artifact key', () => {
+    const keyed = onlyResource(synth({ artifactKmsKeyArn: 'arn:artifacts', rootVolumeKmsKeyArn: 'arn:volumes' }), 'aws_launch_template');
+    expect(keyed.block_device_mappings[0].ebs.kms_key_id).toBe('arn:volumes');
+    const artifactsOnly = onlyResource(synth({ artifactKmsKeyArn: 'arn:artifacts' }), 'aws_launch_template');
+    expect(artifactsOnly.block_device_mappings[0].ebs.kms_key_id).toBeUndefined();
+  });
+
+  test('waits for the instance role policy (IAM is eventually consistent)', () => {
+    expect(template.depends_on).toEqual([expect.stringMatching(/^aws_iam_role_policy\.\w+$/)]);
+  });
+
   test('encrypts a gp3 root volume', () => {
     expect(template.block_device_mappings).toEqual([
       { device_name: expect.stringMatching(/^\$\{data\.aws_ami\.\w+\.root_device_name\}$/), ebs: { volume_size: 8, volume_type: 'gp3', encrypted: 'true', delete_on_termination: 'true' } },
@@ -47,9 +58,11 @@ describe('WebServerFleet launch template', () => {
         { name: 'architecture', values: ['x86_64'] },
         { name: 'root-device-type', values: ['ebs'] },
       ],
+      name_regex: '^debian-13-amd64-\\d{8}-\\d+$',
     });
     const [graviton] = Object.values(dataOf(synth({ instanceType: 'm7g.large' }), 'aws_ami'));
     expect(graviton.filter.slice(0, 2)).toEqual([{ name: 'name', values: ['debian-13-arm64-*'] }, { name: 'architecture', values: ['arm64'] }]);
+    expect(graviton.name_regex).toBe('^debian-13-arm64-\\d{8}-\\d+$');
     expect(template.image_id).toMatch(/^\$\{data\.aws_ami\.\w+\.id\}$/);
   });
 
@@ -58,6 +71,7 @@ describe('WebServerFleet launch template', () => {
     expect(image.owners).toBeUndefined();
     expect(image.filter[0]).toEqual({ name: 'image-id', values: ['ami-0123456789abcdef0'] });
     expect(image.filter[1]).toEqual({ name: 'architecture', values: ['x86_64'] });
+    expect(image.name_regex).toBeUndefined();
   });
 });
 
@@ -89,7 +103,7 @@ describe('WebServerFleet auto scaling group', () => {
   test('refreshes instances rolling, launch before terminate, with auto rollback', () => {
     expect(group.instance_refresh).toEqual({
       strategy: 'Rolling',
-      preferences: { min_healthy_percentage: 90, max_healthy_percentage: 200, auto_rollback: true, skip_matching: true, instance_warmup: '120' },
+      preferences: { min_healthy_percentage: 100, max_healthy_percentage: 200, auto_rollback: true, skip_matching: true, instance_warmup: '120' },
     });
   });
 
@@ -132,11 +146,12 @@ describe('WebServerFleet network and IAM', () => {
     expect(egress.filter((rule) => rule.cidr_ipv4 === '0.0.0.0/0').map((rule) => rule.from_port).sort()).toEqual([443, 80]);
   });
 
-  test('lets instances read only the release objects, and use Session Manager', () => {
+  test('lets instances read only the release objects, and nothing for Session Manager (no agent on Debian)', () => {
     const documents = dataOf(out, 'aws_iam_policy_document');
     const releaseRead = Object.entries(documents).find(([name]) => name.includes('ReleaseRead'))![1];
     expect(releaseRead.statement).toEqual([{ sid: 'ReadReleases', effect: 'Allow', actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: ['arn:aws:s3:::artifacts/releases/*'] }]);
-    expect(Object.values(dataOf(out, 'aws_iam_policy'))).toEqual([{ name: 'AmazonSSMManagedInstanceCore' }]);
+    expect(dataOf(out, 'aws_iam_policy')).toEqual({});
+    expect(resourcesOf(out, 'aws_iam_role_policy_attachment')).toEqual({});
     const assume = Object.entries(documents).find(([name]) => name.includes('AssumeRole'))![1];
     expect(assume.statement[0].principals).toEqual([{ type: 'Service', identifiers: ['ec2.amazonaws.com'] }]);
   });
@@ -161,6 +176,11 @@ describe('WebServerFleet validation', () => {
     ['one subnet', { privateSubnetIds: ['subnet-3'] }, 'privateSubnetIds lists 1 subnet(s); spread the fleet over at least 2 availability zones'],
     ['a zero grace period', { healthCheckGracePeriodSeconds: 0 }, 'healthCheckGracePeriodSeconds (0) must be a positive number of seconds'],
     ['a negative warmup', { instanceWarmupSeconds: -5 }, 'instanceWarmupSeconds (-5) must be a positive number of seconds'],
+    [
+      'a name too long for the role prefix',
+      { name: 'a'.repeat(34) },
+      `name ("${'a'.repeat(34)}"): the role name prefix "${'a'.repeat(34)}-web-" has 39 characters; an IAM role name prefix may have at most 38 (names are at most 64, the provider adds 26)`,
+    ],
   ])('refuses %s', (_case, props, message) => {
     expect(() => synth(props)).toThrow(new ConfigError(message));
   });

@@ -14,7 +14,7 @@ describe('loadSkips', () => {
   test('reads the checked-in list: every skip has a one-line reason, and the list is short', () => {
     const skips = loadSkips(readFileSync(join(import.meta.dirname, '..', '..', 'policy', 'checkov-skips.yaml'), 'utf8'), STACKS);
     expect(skips.length).toBeGreaterThan(0);
-    expect(skips.length).toBeLessThanOrEqual(15);
+    expect(skips.length).toBeLessThanOrEqual(16);
     for (const skip of skips) expect(skip.reason).not.toContain('\n');
   });
 
@@ -52,6 +52,17 @@ describe('scanStack', () => {
 
   test('honours a skip only for the stacks it names', () => {
     expect(scanStack('webapp-dev', report([['CKV_AWS_2', 'aws_lb_listener.L']]), skips).failures).toEqual([]);
+  });
+
+  test('honours a skip with a resource only for failing resources whose address contains it', () => {
+    const scoped = loadSkips('- check: CKV_AWS_111\n  resource: Alarms_KeyPolicy\n  reason: a key policy names its own key as Resource "*"\n', STACKS);
+    const scan = scanStack('webapp-dev', report([['CKV_AWS_111', 'data.Alarms_KeyPolicy_1'], ['CKV_AWS_111', 'data.Fleet_ReleaseReadPolicy_2']]), scoped);
+    expect(scan.skipped.map((finding) => finding.resource)).toEqual(['data.Alarms_KeyPolicy_1']);
+    expect(scan.failures.map((finding) => finding.resource)).toEqual(['data.Fleet_ReleaseReadPolicy_2']);
+  });
+
+  test("refuses checkov's empty answer: every stack has resources, so nothing checked is a broken scan", () => {
+    expect(() => scanStack('webapp-dev', [], skips)).toThrow('checkov found nothing to check in webapp-dev: its parser did not read the stack');
   });
 
   test('refuses a report that is not checkov JSON', () => {

@@ -21,7 +21,7 @@ describe('local mode', () => {
 
   test('points every AWS service the stacks use at the emulator, with path-style S3 and no metadata API', () => {
     const [provider] = local.provider.aws;
-    expect(Object.keys(provider.endpoints[0]).sort()).toEqual(['acm', 'autoscaling', 'cloudwatch', 'ec2', 'elbv2', 'iam', 'route53', 's3', 'sns', 'sts']);
+    expect(Object.keys(provider.endpoints[0]).sort()).toEqual(['acm', 'autoscaling', 'cloudwatch', 'ec2', 'elbv2', 'iam', 'kms', 'route53', 's3', 'sns', 'sts']);
     expect(new Set(Object.values(provider.endpoints[0]))).toEqual(new Set([emulator.endpoint]));
     expect(provider).toMatchObject({ s3_use_path_style: true, skip_credentials_validation: true, skip_metadata_api_check: 'true' });
     expect(provider.access_key).toBeUndefined();

@@ -1,0 +1,95 @@
+// AWS's rules for the fleet that the emulator does not enforce. Each test names its source.
+import { describe, expect, test } from '@jest/globals';
+import { MIN_REQUESTS_PER_TARGET_PER_MINUTE } from '../../constants.js';
+import { dataOf, type Json, onlyResource, resourcesOf } from '../synth.js';
+import { policyDocumentBehind } from './policy.js';
+import { stack, WEB_APP_STACKS } from './stacks.js';
+
+describe('auto scaling group: instance refresh', () => {
+  // Source: EC2 Auto Scaling API Reference, RefreshPreferences: MinHealthyPercentage 0-100,
+  // MaxHealthyPercentage 100-200, "the difference between them cannot be greater than 100", and a
+  // maximum needs a minimum. The provider starts the refresh after it has updated the group, so a
+  // refused refresh fails the apply with the group already on the new template.
+  test.each(WEB_APP_STACKS)('%s: healthy percentages within AWS ranges and at most 100 apart', (_label, json) => {
+    const preferences = onlyResource(json, 'aws_autoscaling_group').instance_refresh.preferences;
+    expect(preferences.min_healthy_percentage).toBeGreaterThanOrEqual(0);
+    expect(preferences.min_healthy_percentage).toBeLessThanOrEqual(100);
+    expect(preferences.max_healthy_percentage).toBeGreaterThanOrEqual(100);
+    expect(preferences.max_healthy_percentage).toBeLessThanOrEqual(200);
+    expect(preferences.max_healthy_percentage - preferences.min_healthy_percentage).toBeLessThanOrEqual(100);
+  });
+});
+
+describe('launch template', () => {
+  // Source: EC2 Auto Scaling user guide, "Required AWS KMS key policy for use with encrypted volumes":
+  // a customer managed key for EBS must grant the Auto Scaling service-linked role, or every launch
+  // fails. The artifact key is granted to the instance role for releases, not to Auto Scaling.
+  test.each(WEB_APP_STACKS)('%s: the root volume key is never the artifact bucket key', (_label, json) => {
+    const template = onlyResource(json, 'aws_launch_template');
+    const encryption = Object.values(resourcesOf(json, 'aws_s3_bucket_server_side_encryption_configuration')).map(
+      (config: Json) => config.rule[0].apply_server_side_encryption_by_default.kms_master_key_id,
+    );
+    const volumeKey = template.block_device_mappings[0].ebs.kms_key_id;
+    expect(template.block_device_mappings[0].ebs.encrypted).toBe('true');
+    if (volumeKey !== undefined) expect(encryption).not.toContain(volumeKey);
+  });
+
+  test('the maximal stack encrypts root volumes with its own volume key and releases with the artifact key', () => {
+    const json = stack('maximal/webapp-everything');
+    expect(onlyResource(json, 'aws_launch_template').block_device_mappings[0].ebs.kms_key_id).toBe(
+      'arn:aws:kms:ap-southeast-4:111122223333:key/0a0a0a0a-1111-2222-3333-444444444444',
+    );
+  });
+
+  // Source: Debian wiki, Cloud/AmazonEC2Image: release images are named debian-13-<arch>-YYYYMMDD-NNNN;
+  // daily builds (debian-13-<arch>-daily-...) are published by the same account and are not releases.
+  test.each(WEB_APP_STACKS)("%s: the Debian image lookup matches release images only", (_label, json) => {
+    const [image] = Object.values(dataOf(json, 'aws_ami')) as Json[];
+    if (image.owners === undefined) return; // an explicit AMI id
+    const architecture = image.filter.find((filter: Json) => filter.name === 'architecture').values[0] === 'arm64' ? 'arm64' : 'amd64';
+    const otherArchitecture = architecture === 'arm64' ? 'amd64' : 'arm64';
+    const nameRegex = new RegExp(image.name_regex);
+    expect(nameRegex.test(`debian-13-${architecture}-20251117-2299`)).toBe(true);
+    expect(nameRegex.test(`debian-13-${otherArchitecture}-20251117-2299`)).toBe(false);
+    expect(nameRegex.test(`debian-13-${architecture}-daily-20251117-2299`)).toBe(false);
+    expect(nameRegex.test(`debian-13-backports-${architecture}-20251117-2299`)).toBe(false);
+    expect(nameRegex.test(`debian-13-${architecture}-20251117-2299-extra`)).toBe(false);
+  });
+});
+
+describe('instance role', () => {
+  // Source: AWS Systems Manager user guide, "Find AMIs with the SSM Agent preinstalled" (Debian is not
+  // among them) and Debian's archive (no amazon-ssm-agent package): Session Manager cannot reach
+  // these instances, so its policy (ssm:GetParameter(s) on every parameter, ssmmessages:*) is only risk.
+  test.each(WEB_APP_STACKS)('%s: grants nothing for Session Manager without an agent', (_label, json) => {
+    const attached = Object.values(resourcesOf(json, 'aws_iam_role_policy_attachment')).map((attachment: Json) => attachment.policy_arn);
+    const managed = Object.values(dataOf(json, 'aws_iam_policy')).map((policy: Json) => policy.name);
+    expect(managed).not.toContain('AmazonSSMManagedInstanceCore');
+    expect(attached).toEqual([]);
+    const inline = Object.values(resourcesOf(json, 'aws_iam_role_policy')).flatMap((policy: Json) => policyDocumentBehind(json, policy.policy));
+    expect(inline.flatMap((statement) => statement.actions ?? []).filter((action) => /^ssm/.test(action))).toEqual([]);
+  });
+});
+
+describe('request-count scaling', () => {
+  // Source: EC2 Auto Scaling user guide, target tracking metrics: ALBRequestCountPerTarget is the
+  // number of requests per target per minute. A per-second figure written there scales to the maximum.
+  test.each(WEB_APP_STACKS)('%s: a request-count target is a per-minute figure', (_label, json) => {
+    const policies = Object.values(resourcesOf(json, 'aws_autoscaling_policy')) as Json[];
+    const requestTargets = policies.filter(
+      (policy) => policy.target_tracking_configuration.predefined_metric_specification.predefined_metric_type === 'ALBRequestCountPerTarget',
+    );
+    for (const policy of requestTargets) {
+      expect(policy.target_tracking_configuration.target_value).toBeGreaterThanOrEqual(MIN_REQUESTS_PER_TARGET_PER_MINUTE);
+    }
+  });
+
+  test('prod and the maximal stack track requests', () => {
+    for (const label of ['repository/webapp-prod', 'maximal/webapp-everything']) {
+      const types = Object.values(resourcesOf(stack(label), 'aws_autoscaling_policy')).map(
+        (policy: Json) => policy.target_tracking_configuration.predefined_metric_specification.predefined_metric_type,
+      );
+      expect([label, types.sort()]).toEqual([label, ['ALBRequestCountPerTarget', 'ASGAverageCPUUtilization']]);
+    }
+  });
+});
