@@ -9,7 +9,7 @@ STACKS := state-backend $(patsubst config/environments/%.json,webapp-%,$(wildcar
 export TF_CLI_CONFIG_FILE := $(CURDIR)/terraform.tfrc
 export CHECKPOINT_DISABLE := 1
 
-.PHONY: help local plan bootstrap create_stack update_stack delete_stack install deps venv scan test test-unit test-real typecheck build_service run synth validate rootfs bench clean
+.PHONY: help local plan bootstrap create_stack update_stack rollback unlock delete_stack install deps venv scan test test-unit test-real typecheck build_service run synth validate rootfs bench clean
 
 # The stack commands take ENV (default dev) from the environment: make create_stack ENV=prod
 local: $(NPM_STAMP) ## Main job: start moto on loopback, bootstrap, deploy webapp-$ENV (dev) to it, print the outputs and the plan review
@@ -18,14 +18,20 @@ local: $(NPM_STAMP) ## Main job: start moto on loopback, bootstrap, deploy webap
 plan: $(NPM_STAMP) ## Synth, terraform plan saved to a file, its JSON and the review; exit 3 on a protected loss unless ALLOW_DESTROY=1
 	scripts/stack.sh plan
 
-bootstrap: $(NPM_STAMP) ## The state backend stack (LOCAL=1: in the emulator); a second run changes nothing
+bootstrap: $(NPM_STAMP) ## The state backend stack, its state in its own bucket (LOCAL=1: in the emulator); from any clone, a second run changes nothing
 	scripts/stack.sh bootstrap
 
 create_stack: $(NPM_STAMP) ## Bootstrap if needed, build the release, deploy webapp-$ENV (default dev)
 	scripts/stack.sh create
 
-update_stack: $(NPM_STAMP) ## Build and deploy a new release to webapp-$ENV
+update_stack: $(NPM_STAMP) ## Build and deploy a new release to webapp-$ENV, then roll the fleet onto it (auto rollback)
 	scripts/stack.sh update
+
+rollback: $(NPM_STAMP) ## Roll webapp-$ENV's fleet back to the previous release (launch template version)
+	scripts/stack.sh rollback
+
+unlock: $(NPM_STAMP) ## Clear a state lock a killed run left: make unlock ENV=dev LOCK_ID=<id from the refusal>
+	scripts/stack.sh unlock
 
 delete_stack: $(NPM_STAMP) ## Destroy webapp-$ENV; the state bucket and its history are kept
 	scripts/stack.sh delete

@@ -6,11 +6,18 @@ import { loadConfig } from './config/load-config.js';
 import { RELEASE_MANIFEST_FILE } from './constants.js';
 import { ConfigError } from './constructs/config-error.js';
 import { releaseManifestSchema } from './service/version/release-manifest.js';
-import { StateBackendStack } from './stacks/state-backend-stack.js';
+import { type BootstrapMode, StateBackendStack } from './stacks/state-backend-stack.js';
 import { readEmulatorEndpoint } from './stacks/local-emulator.js';
 import { type BuiltRelease, WebAppStack } from './stacks/web-app-stack.js';
 
 const root = import.meta.dirname;
+
+/** STATE_BACKEND_BOOTSTRAP, set only by scripts/stack.sh's bootstrap. */
+function readBootstrapMode(value: string | undefined): BootstrapMode {
+  if (!value) return 'managed';
+  if (value === 'create' || value === 'adopt') return value;
+  throw new ConfigError(`STATE_BACKEND_BOOTSTRAP = ${JSON.stringify(value)}: must be create or adopt (scripts/stack.sh sets it), or unset`);
+}
 
 function readBuiltRelease(releaseDir: string): BuiltRelease {
   const manifestPath = join(releaseDir, RELEASE_MANIFEST_FILE);
@@ -27,7 +34,7 @@ try {
   const emulator = readEmulatorEndpoint(process.env.LOCAL_AWS_ENDPOINT);
   const release = readBuiltRelease(join(root, 'dist', 'release'));
   const app = new App();
-  new StateBackendStack(app, 'state-backend', { project: config.project, emulator });
+  new StateBackendStack(app, 'state-backend', { project: config.project, mode: readBootstrapMode(process.env.STATE_BACKEND_BOOTSTRAP), emulator });
   for (const environment of config.environments) {
     new WebAppStack(app, `webapp-${environment.name}`, { project: config.project, environment, release, emulator });
   }

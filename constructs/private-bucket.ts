@@ -6,7 +6,7 @@ import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy/index.j
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block/index.js';
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning/index.js';
-import { type ITerraformDependable, Token } from 'cdktf';
+import { type ITerraformDependable, TerraformResource, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { s3BucketNameProblem, s3BucketPrefixProblem } from './aws-names.js';
 import { ConfigError } from './config-error.js';
@@ -34,6 +34,11 @@ export interface PrivateBucketProps {
   readonly denyInsecureTransport?: boolean;
   /** Statements added to the bucket policy beside the TLS-only one, given the bucket's ARN. @default - none */
   readonly policyStatements?: (bucketArn: string) => DataAwsIamPolicyDocumentStatement[];
+  /**
+   * Take over an existing bucket of this exact name (Terraform import blocks for the bucket and each
+   * of its settings) instead of creating it; only with `bucketName`. @default false
+   */
+  readonly importExisting?: boolean;
 }
 
 /**
@@ -57,6 +62,7 @@ export class PrivateBucket extends Construct {
     if ((props.bucketName === undefined) === (props.bucketPrefix === undefined)) {
       throw new ConfigError('give exactly one of bucketName and bucketPrefix');
     }
+    if (props.importExisting && props.bucketName === undefined) throw new ConfigError('importExisting needs bucketName: a generated name cannot be found again');
     const nameProblem = props.bucketName !== undefined && !Token.isUnresolved(props.bucketName) ? s3BucketNameProblem(props.bucketName) : undefined;
     if (nameProblem) throw new ConfigError(`bucketName (${JSON.stringify(props.bucketName)}) ${nameProblem}`);
     const prefixProblem = props.bucketPrefix !== undefined && !Token.isUnresolved(props.bucketPrefix) ? s3BucketPrefixProblem(props.bucketPrefix) : undefined;
@@ -128,6 +134,12 @@ export class PrivateBucket extends Construct {
         },
       ],
     });
+
+    if (props.importExisting) {
+      for (const child of this.node.children) {
+        if (child instanceof TerraformResource) child.importFrom(props.bucketName!);
+      }
+    }
 
     this.bucketName = bucket.bucket;
     this.objectSettings = [versioning, encryption];

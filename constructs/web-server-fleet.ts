@@ -80,7 +80,15 @@ export interface WebServerFleetProps {
   readonly tags?: Record<string, string>;
 }
 
-/** The instances: IAM role, launch template, auto scaling group with instance refresh, scaling policies. */
+/** Where the group names its launch template version, for `ignore_changes`: the release step sets it. */
+const LAUNCH_TEMPLATE_VERSION = 'launch_template[0].version';
+const MIXED_POLICY_VERSION = 'mixed_instances_policy[0].launch_template[0].launch_template_specification[0].version';
+
+/**
+ * The instances: IAM role, launch template, auto scaling group, scaling policies. Terraform creates
+ * the group on the template's first version and each release's new version; the release step rolls
+ * the group onto it with an instance refresh (release/roll-fleet.ts).
+ */
 export class WebServerFleet extends Construct {
   readonly autoScalingGroupName: string;
   readonly autoScalingGroupArn: string;
@@ -232,22 +240,12 @@ export class WebServerFleet extends Construct {
       targetGroupArns: [props.loadBalancer.targetGroupArn],
       capacityRebalance: true,
       ...capacitySource,
-      instanceRefresh: {
-        strategy: 'Rolling',
-        preferences: {
-          // Launch before terminate, so capacity never dips during a release. AWS: a maximum needs a
-          // minimum, at most 100 below it (RefreshPreferences).
-          minHealthyPercentage: 100,
-          maxHealthyPercentage: 200,
-          autoRollback: true,
-          skipMatching: true,
-          instanceWarmup: String(instanceWarmupSeconds),
-        },
-      },
       enabledMetrics: ['GroupDesiredCapacity', 'GroupInServiceInstances', 'GroupPendingInstances', 'GroupTerminatingInstances', 'GroupTotalInstances'],
       tag: [{ key: 'Name', value: props.name, propagateAtLaunch: true }],
-      // Scaling owns the capacity once the group exists; an apply must not reset it.
-      lifecycle: { ignoreChanges: ['desired_capacity'] },
+      // Scaling owns the capacity once the group exists; an apply must not reset it. The release step
+      // (scripts/release.ts) owns the template version the group runs: Terraform writes a new version
+      // and the instance refresh moves the group, so AWS's auto rollback returns to the running one.
+      lifecycle: { ignoreChanges: ['desired_capacity', spotPercent > 0 ? MIXED_POLICY_VERSION : LAUNCH_TEMPLATE_VERSION] },
       // An instance that boots before its routes exist never turns healthy (and the policy, as above).
       dependsOn: [...(props.privateEgress ?? []), releaseReadPolicy],
     });

@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # The old project's commands, through cdktf as users run it.
-# Usage: scripts/stack.sh bootstrap|create|update|delete|plan|local   (ENV=dev|prod, LOCAL=1 for the emulator)
-#   bootstrap  the state-backend stack (the S3 bucket holding every environment's state); idempotent
-#   create     bootstrap if needed, build the release, deploy webapp-$ENV
-#   update     build the release and deploy webapp-$ENV again (a changed release rolls the fleet)
+# Usage: scripts/stack.sh bootstrap|create|update|rollback|unlock|delete|plan|local   (ENV=dev|prod, LOCAL=1 for the emulator)
+#   bootstrap  the state-backend stack (the S3 bucket holding every environment's state, and its own);
+#              idempotent from any clone: it creates the bucket, imports one that exists without its
+#              state, or changes nothing (scripts/state-bucket.ts tells which)
+#   create     bootstrap, build the release, deploy webapp-$ENV, then the release step
+#   update     build the release, deploy webapp-$ENV, then the release step: an instance refresh to the
+#              new launch template version with auto rollback, followed to the end (scripts/release.ts)
+#   rollback   the release step back to the launch template version before the one the fleet runs
+#   unlock     clear a state lock a killed run left: LOCK_ID=<id> (the refusal message gives it)
 #   delete     destroy webapp-$ENV, first switching the load balancer's deletion protection off where it
 #              is on (a targeted apply of var.deletion_protection=false); the state bucket and its history are kept
 #   plan       synth, `terraform plan` saved to cdktf.out/stacks/webapp-$ENV/plan.tfplan, its JSON
@@ -15,7 +20,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-action=${1:?usage: scripts/stack.sh bootstrap|create|update|delete|plan|local}
+action=${1:?usage: scripts/stack.sh bootstrap|create|update|rollback|unlock|delete|plan|local}
 [ "$action" = local ] && export LOCAL=1
 ENV=${ENV:-dev}
 export ENV CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE="$PWD/terraform.tfrc"
@@ -44,11 +49,48 @@ if [ "${LOCAL:-}" = 1 ]; then
 fi
 
 cdktf() { npx cdktf "$@"; }
+tsx() { NODE_NO_WARNINGS=1 node_modules/.bin/tsx "$@"; }
+
+project=$(node -p 'JSON.parse(require("fs").readFileSync("config/project.json", "utf8")).project')
+state_key="$project/$ENV/terraform.tfstate"
+
+# Refuses, saying who holds it since when and how to clear it, when a killed run left the lock behind.
+check_lock() { tsx scripts/state-bucket.ts lock-check "$1"; }
+
+bootstrap() {
+  local status
+  status=$(tsx scripts/state-bucket.ts bootstrap-status) || return 1
+  case "$status" in
+    managed)
+      check_lock "$project/state-backend/terraform.tfstate" && cdktf deploy state-backend "${flags[@]}" ;;
+    adopt)
+      echo "the state bucket exists without the bootstrap's state: importing it into Terraform" >&2
+      STATE_BACKEND_BOOTSTRAP=adopt cdktf deploy state-backend "${flags[@]}" ;;
+    absent)
+      # The bucket cannot hold the state that creates it: a local file first, moved into it at once.
+      mkdir -p .local
+      STATE_BACKEND_BOOTSTRAP=create cdktf deploy state-backend "${flags[@]}" || return 1
+      npx cdktf synth --output "$out" >/dev/null
+      terraform -chdir="$out/stacks/state-backend" init -migrate-state -force-copy -input=false -no-color >/dev/null
+      rm -f .local/state-backend.first.tfstate .local/state-backend.first.tfstate.backup
+      echo "the bootstrap's state now lives in the state bucket: any clone can run make create_stack" >&2 ;;
+    *) echo "unexpected bootstrap status: $status" >&2; return 1 ;;
+  esac
+}
+
+deploy() { check_lock "$state_key" && cdktf deploy "webapp-$ENV" "${flags[@]}" && tsx scripts/release.ts roll; }
 
 create() {
   # The hosted zone is the user's, looked up by name; in the emulator it must be made first.
-  [ "${LOCAL:-}" = 1 ] && NODE_NO_WARNINGS=1 node_modules/.bin/tsx scripts/emulator-hosted-zone.ts
-  cdktf deploy state-backend "${flags[@]}" && cdktf deploy "webapp-$ENV" "${flags[@]}"
+  [ "${LOCAL:-}" = 1 ] && tsx scripts/emulator-hosted-zone.ts
+  bootstrap && deploy
+}
+
+unlock() {
+  [ -n "${LOCK_ID:-}" ] || { echo "LOCK_ID is empty: give the lock ID the refusal printed (make unlock ENV=$ENV LOCK_ID=...)" >&2; return 2; }
+  local dir
+  dir=$(synth_and_init)
+  terraform -chdir="$dir" force-unlock -force "$LOCK_ID"
 }
 
 # Synthesizes and initializes webapp-$ENV for plain terraform commands; prints its directory.
@@ -60,6 +102,7 @@ synth_and_init() {
 }
 
 plan() {
+  check_lock "$state_key" || return 1
   local dir
   dir=$(synth_and_init)
   terraform -chdir="$dir" plan -input=false -no-color -out=plan.tfplan >"$dir/plan.txt" \
@@ -70,6 +113,7 @@ plan() {
 }
 
 delete() {
+  check_lock "$state_key" || return 1
   local dir lb
   dir=$(synth_and_init)
   lb=$(terraform -chdir="$dir" state list | grep '^aws_lb\.' || true)
@@ -81,9 +125,11 @@ delete() {
 }
 
 case "$action" in
-  bootstrap) cdktf deploy state-backend "${flags[@]}" ;;
+  bootstrap) bootstrap ;;
   create) create ;;
-  update) cdktf deploy "webapp-$ENV" "${flags[@]}" ;;
+  update) deploy ;;
+  rollback) tsx scripts/release.ts rollback ;;
+  unlock) unlock ;;
   delete) delete ;;
   plan) plan ;;
   local) create && plan ;;

@@ -1,4 +1,3 @@
-import { AutoscalingGroup } from '@cdktf/provider-aws/lib/autoscaling-group/index.js';
 import type { AwsProviderConfig } from '@cdktf/provider-aws/lib/provider/index.js';
 import type { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js';
 import type { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
@@ -81,16 +80,13 @@ export const EMULATOR_IGNORED_ATTRIBUTES: Readonly<Record<string, readonly Ignor
 
 /**
  * Local mode's handling of the emulator's gaps, applied to every resource under `scope` (WebAppStack
- * also leaves dual-stack off in local mode):
- * - the attributes in EMULATOR_IGNORED_ATTRIBUTES go into `lifecycle.ignore_changes`;
- * - auto scaling groups lose their `instance_refresh` block: moto does not implement
- *   StartInstanceRefresh (it answers 500, which the provider retries for many minutes), so a release
- *   moves the group to the new launch template version without rolling the instances.
+ * also leaves dual-stack off in local mode, and the release step names the new template version on the
+ * group instead of an instance refresh, which moto lacks): the attributes in
+ * EMULATOR_IGNORED_ATTRIBUTES go into `lifecycle.ignore_changes`.
  */
 export function handleEmulatorGaps(scope: IConstruct): void {
   for (const node of scope.node.findAll()) {
     if (!(node instanceof TerraformResource)) continue;
-    if (node instanceof AutoscalingGroup) node.resetInstanceRefresh();
     const attributes = (EMULATOR_IGNORED_ATTRIBUTES[node.terraformResourceType] ?? []).filter((gap) => gap.appliesTo?.(node) ?? true).map((gap) => gap.attribute);
     const existing = node.lifecycle?.ignoreChanges;
     if (attributes.length === 0 || existing === 'all') continue;

@@ -5,38 +5,56 @@ import type { ProjectSettings } from '../config/schema.js';
 import { TAG_KEYS } from '../constants.js';
 import { PrivateBucket } from '../constructs/index.js';
 import { emulatorProviderSettings, type LocalEmulator } from './local-emulator.js';
+import { keepStateInBucket } from './s3-state.js';
 import { requireTerraformVersion } from './terraform-version.js';
 
-/** Where local mode keeps the bootstrap's state (relative to the stack's directory under cdktf.out). */
-export const LOCAL_STATE_PATH = '../../../.local/terraform.state-backend.tfstate';
+/** Where the bootstrap keeps its own state once the bucket exists: in the bucket, beside the environments'. */
+export const BOOTSTRAP_STATE_KEY = (project: string) => `${project}/state-backend/terraform.tfstate`;
+/** Where the very first bootstrap keeps its state until the bucket exists (relative to the stack's directory). */
+export const FIRST_BOOTSTRAP_STATE_PATH = '../../../.local/state-backend.first.tfstate';
+
+/**
+ * How the bootstrap finds the bucket (scripts/stack.sh decides, from what scripts/state-bucket.ts sees):
+ * `managed` - it exists and holds the bootstrap's state; `create` - it does not exist yet: the state
+ * starts in a local file and moves into the bucket right after; `adopt` - it exists without that state
+ * (made by hand, or by an older version of this project): Terraform imports it.
+ */
+export type BootstrapMode = 'managed' | 'create' | 'adopt';
 
 export interface StateBackendStackProps {
   readonly project: ProjectSettings;
+  /** @default 'managed' */
+  readonly mode?: BootstrapMode;
   /** Local mode: the bucket is created in this emulator. @default - real AWS */
   readonly emulator?: LocalEmulator;
 }
 
 /**
- * The bootstrap: the S3 bucket that holds every environment's Terraform state. Its own state is
- * local (terraform.state-backend.tfstate), because the bucket cannot hold the state that creates it.
+ * The bootstrap: the S3 bucket that holds every environment's Terraform state, and its own. From any
+ * clone and any machine, a bootstrap of an existing bucket changes nothing.
  */
 export class StateBackendStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: StateBackendStackProps) {
     super(scope, id);
     requireTerraformVersion(this);
-    // Local mode keeps the bootstrap's state apart, so it never mixes with the real account's.
-    if (props.emulator) new LocalBackend(this, { path: LOCAL_STATE_PATH });
+    const { project } = props;
+    if (props.mode === 'create') {
+      new LocalBackend(this, { path: FIRST_BOOTSTRAP_STATE_PATH });
+    } else {
+      keepStateInBucket(this, project, BOOTSTRAP_STATE_KEY(project.project), props.emulator);
+    }
     new AwsProvider(this, 'aws', {
-      region: props.project.region,
-      defaultTags: [{ tags: { [TAG_KEYS.project]: props.project.project, [TAG_KEYS.environment]: 'shared', [TAG_KEYS.managedBy]: 'cdktf' } }],
+      region: project.region,
+      defaultTags: [{ tags: { [TAG_KEYS.project]: project.project, [TAG_KEYS.environment]: 'shared', [TAG_KEYS.managedBy]: 'cdktf' } }],
       ...(props.emulator && emulatorProviderSettings(props.emulator)),
     });
     const bucket = new PrivateBucket(this, 'StateBucket', {
-      bucketName: props.project.stateBucketName,
+      bucketName: project.stateBucketName,
       preventDestroy: true,
       // Every lock and unlock leaves versions of the .tflock object; state history is kept 90 days.
       noncurrentVersionExpirationDays: 90,
       denyInsecureTransport: !props.emulator,
+      importExisting: props.mode === 'adopt',
     });
     new TerraformOutput(this, 'state_bucket', { value: bucket.bucketName, description: 'S3 bucket holding the Terraform state' });
   }

@@ -1,5 +1,5 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
-import { S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
+import { TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load-config.js';
 import { environmentResourceName } from '../config/resource-names.js';
@@ -7,7 +7,8 @@ import type { ProjectSettings } from '../config/schema.js';
 import { APACHE_PORT, SERVICE_STANDBY_PORTS, SERVICE_WORKER_PORTS, TAG_KEYS, WORKER_MEMORY_MAX_MEGABYTES } from '../constants.js';
 import { Alarms, ArtifactBucket, artifactBucketPrefix, DnsAlias, instanceArchitecture, LoadBalancer, Network, ServiceRelease, WebServerFleet } from '../constructs/index.js';
 import { renderUserData } from '../provisioning/render-user-data.js';
-import { EMULATOR_AMI_IDS, emulatorProviderSettings, handleEmulatorGaps, type LocalEmulator, pointBackendAtEmulator } from './local-emulator.js';
+import { EMULATOR_AMI_IDS, emulatorProviderSettings, handleEmulatorGaps, type LocalEmulator } from './local-emulator.js';
+import { keepStateInBucket } from './s3-state.js';
 import { requireTerraformVersion } from './terraform-version.js';
 
 /** The Terraform variable behind the load balancer's deletion protection (scripts/stack.sh delete sets it). */
@@ -39,15 +40,7 @@ export class WebAppStack extends TerraformStack {
 
     requireTerraformVersion(this);
     new AwsProvider(this, 'aws', { region: project.region, defaultTags: [{ tags }], ...(props.emulator && emulatorProviderSettings(props.emulator)) });
-    const backend = new S3Backend(this, {
-      bucket: project.stateBucketName,
-      key: `${project.project}/${environment.name}/terraform.tfstate`,
-      region: project.region,
-      encrypt: true,
-    });
-    // S3's own lock file (Terraform >= 1.10) instead of a DynamoDB table; cdktf's S3Backend has no field for it.
-    backend.addOverride('use_lockfile', true);
-    if (props.emulator) pointBackendAtEmulator(backend, props.emulator);
+    keepStateInBucket(this, project, `${project.project}/${environment.name}/terraform.tfstate`, props.emulator);
 
     // The emulator cannot wait for a subnet's IPv6 block (moto lacks DescribeSubnets' association-id
     // filter and answers 500, which the provider retries for many minutes): IPv4 only in local mode.

@@ -1,6 +1,7 @@
 // AWS's rules for the fleet that the emulator does not enforce. Each test names its source.
 import { describe, expect, test } from '@jest/globals';
 import { MIN_REQUESTS_PER_TARGET_PER_MINUTE } from '../../constants.js';
+import { instanceRefreshRequest } from '../../release/roll-fleet.js';
 import { dataOf, type Json, onlyResource, resourcesOf } from '../synth.js';
 import { policyDocumentBehind } from './policy.js';
 import { stack, WEB_APP_STACKS } from './stacks.js';
@@ -8,15 +9,31 @@ import { stack, WEB_APP_STACKS } from './stacks.js';
 describe('auto scaling group: instance refresh', () => {
   // Source: EC2 Auto Scaling API Reference, RefreshPreferences: MinHealthyPercentage 0-100,
   // MaxHealthyPercentage 100-200, "the difference between them cannot be greater than 100", and a
-  // maximum needs a minimum. The provider starts the refresh after it has updated the group, so a
-  // refused refresh fails the apply with the group already on the new template.
-  test.each(WEB_APP_STACKS)('%s: healthy percentages within AWS ranges and at most 100 apart', (_label, json) => {
-    const preferences = onlyResource(json, 'aws_autoscaling_group').instance_refresh.preferences;
-    expect(preferences.min_healthy_percentage).toBeGreaterThanOrEqual(0);
-    expect(preferences.min_healthy_percentage).toBeLessThanOrEqual(100);
-    expect(preferences.max_healthy_percentage).toBeGreaterThanOrEqual(100);
-    expect(preferences.max_healthy_percentage).toBeLessThanOrEqual(200);
-    expect(preferences.max_healthy_percentage - preferences.min_healthy_percentage).toBeLessThanOrEqual(100);
+  // maximum needs a minimum. The release step sends these (release/roll-fleet.ts).
+  test('the release step asks for healthy percentages within AWS ranges and at most 100 apart', () => {
+    const { MinHealthyPercentage: min, MaxHealthyPercentage: max } = instanceRefreshRequest('g', { launchTemplateId: 'lt', version: 1 }, 2).Preferences;
+    expect(min).toBeGreaterThanOrEqual(0);
+    expect(min).toBeLessThanOrEqual(100);
+    expect(max).toBeGreaterThanOrEqual(100);
+    expect(max).toBeLessThanOrEqual(200);
+    expect(max - min).toBeLessThanOrEqual(100);
+  });
+
+  // Source: EC2 Auto Scaling user guide, "Undo changes with a manual or auto rollback": rollback is
+  // only available with a desired configuration, and not from $Latest or $Default.
+  test('the release step asks for auto rollback with a desired configuration naming a version number', () => {
+    const request = instanceRefreshRequest('g', { launchTemplateId: 'lt', version: 1 }, 2);
+    expect(request.Preferences.AutoRollback).toBe(true);
+    expect(request.DesiredConfiguration.LaunchTemplate?.Version).toMatch(/^\d+$/);
+  });
+
+  // Source: AWS rolls back to "the configuration last saved on the group before the refresh started";
+  // the provider saves the new version on the group before it starts its refresh (provider issue
+  // 34189), so a Terraform-started refresh would roll back to the bad release itself.
+  test.each(WEB_APP_STACKS)('%s: Terraform starts no refresh and leaves the running version to the release step', (_label, json) => {
+    const group = onlyResource(json, 'aws_autoscaling_group');
+    expect(group.instance_refresh).toBeUndefined();
+    expect(group.lifecycle.ignore_changes).toContain(group.mixed_instances_policy ? 'mixed_instances_policy[0].launch_template[0].launch_template_specification[0].version' : 'launch_template[0].version');
   });
 });
 

@@ -89,7 +89,6 @@ describe('WebServerFleet auto scaling group', () => {
       default_instance_warmup: 120,
       target_group_arns: ['arn:tg'],
       capacity_rebalance: true,
-      lifecycle: { ignore_changes: ['desired_capacity'] },
     });
   });
 
@@ -100,11 +99,11 @@ describe('WebServerFleet auto scaling group', () => {
     });
   });
 
-  test('refreshes instances rolling, launch before terminate, with auto rollback', () => {
-    expect(group.instance_refresh).toEqual({
-      strategy: 'Rolling',
-      preferences: { min_healthy_percentage: 100, max_healthy_percentage: 200, auto_rollback: true, skip_matching: true, instance_warmup: '120' },
-    });
+  test('leaves the template version it runs to the release step: no instance refresh from Terraform, the version ignored after creation', () => {
+    expect(group.instance_refresh).toBeUndefined();
+    expect(group.lifecycle.ignore_changes).toEqual(['desired_capacity', 'launch_template[0].version']);
+    const spot = onlyResource(synth({ spotPercentAboveBase: 70 }), 'aws_autoscaling_group');
+    expect(spot.lifecycle.ignore_changes).toEqual(['desired_capacity', 'mixed_instances_policy[0].launch_template[0].launch_template_specification[0].version']);
   });
 
   test('can run Spot above an on-demand base', () => {

@@ -3,18 +3,19 @@
 // `make delete_stack` run), in a copy of the repository whose service the test changes.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import { DescribeLaunchTemplateVersionsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeLaunchTemplatesCommand, DescribeLaunchTemplateVersionsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetObjectCommand, HeadObjectCommand, ListBucketsCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { loadConfig } from '../../config/load-config.js';
 import { RELEASE_MANIFEST_FILE, RELEASE_OBJECT_KEY } from '../../constants.js';
 import { EMULATOR_IGNORED_ATTRIBUTES } from '../../stacks/local-emulator.js';
+import { BOOTSTRAP_STATE_KEY } from '../../stacks/state-backend-stack.js';
 import { LOCAL_MODE_MOTO_ENV, type Moto, startMoto } from '../../support/moto.js';
 import { REPOSITORY_ROOT, requireTerraform, terraform, terraformEnv } from '../terraform.js';
 import { copyWorkspace, emulatorClient, localModeEnv, planChanges, readJson, shortAddress, succeeded, type Workspace } from './workspace.js';
@@ -47,6 +48,15 @@ async function currentRelease() {
   return { bucket, versionId: head.VersionId!, sha256: head.Metadata?.sha256, releaseId: head.Metadata?.['release-id'], outputs };
 }
 
+const lockHeld = async () =>
+  client(S3Client).send(new HeadObjectCommand({ Bucket: project.stateBucketName, Key: `${STATE_KEY}.tflock` })).then(
+    () => true,
+    () => false,
+  );
+const devGroup = async () => (await client(AutoScalingClient).send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['webapp-dev'] }))).AutoScalingGroups![0];
+const groupVersion = async () => (await devGroup()).LaunchTemplate!.Version;
+const groupTemplateId = async () => (await devGroup()).LaunchTemplate!.LaunchTemplateId!;
+
 beforeAll(async () => {
   requireTerraform();
   moto = await startMoto(LOCAL_MODE_MOTO_ENV);
@@ -77,12 +87,28 @@ describe('the lifecycle of webapp-dev on the local emulator', () => {
     const lock = await s3.send(new ListObjectVersionsCommand({ Bucket: project.stateBucketName, Prefix: `${STATE_KEY}.tflock` }));
     expect((lock.Versions ?? []).filter((version) => version.IsLatest)).toEqual([]);
     expect((lock.DeleteMarkers ?? []).filter((marker) => marker.IsLatest).length).toBe(1);
+
+    // The bootstrap's own state moved into the bucket it made; no local copy is left behind.
+    const bootstrapState = await s3.send(new HeadObjectCommand({ Bucket: project.stateBucketName, Key: BOOTSTRAP_STATE_KEY(project.project) }));
+    expect(bootstrapState.ContentLength).toBeGreaterThan(1000);
+    expect(existsSync(join(workspace.root, '.local', 'state-backend.first.tfstate'))).toBe(false);
   }, 900_000);
 
   test('bootstrap again changes nothing', () => {
     // terraform plan -detailed-exitcode: 0 = no changes, 2 = changes
     expect(() => terraform(workspace.stackDir('state-backend'), ['plan', '-detailed-exitcode', '-input=false', '-no-color'], localEnv())).not.toThrow();
   }, 300_000);
+
+  test('a second clone (a teammate, a CI runner) runs create_stack: it succeeds and changes nothing', async () => {
+    const second = copyWorkspace();
+    const run = await second.stack('create', { LOCAL_PORT: new URL(moto.endpoint).port, ENV: 'dev' });
+    expect(succeeded(run)).toEqual({ status: 0, tail: '' });
+    // Both deploys (state-backend and webapp-dev) found nothing to do; the group already runs the release.
+    expect(run.output.match(/No changes\. Your infrastructure matches the configuration\./g)?.length).toBe(2);
+    expect(run.output).toContain('webapp-dev already runs launch template version 1: nothing to roll');
+    const buckets = await client(S3Client).send(new ListBucketsCommand({}));
+    expect((buckets.Buckets ?? []).filter((bucket) => bucket.Name === project.stateBucketName)).toHaveLength(1);
+  }, 600_000);
 
   test('a second plan changes no attribute of any resource, and the review says so', async () => {
     const run = await stack('plan');
@@ -106,16 +132,16 @@ describe('the lifecycle of webapp-dev on the local emulator', () => {
     }
     writeFileSync(join(dir, 'cdk.tf.json'), JSON.stringify(config));
     expect(changesOf(planWithoutLock(dir))).toEqual({
-      'aws_autoscaling_group.Fleet_Group': { actions: 'update', attributes: ['default_instance_warmup', 'launch_template'] },
+      'aws_autoscaling_group.Fleet_Group': { actions: 'update', attributes: ['default_instance_warmup'] },
       'aws_autoscaling_policy.Fleet_CpuTarget': { actions: 'update', attributes: ['enabled', 'predictive_scaling_configuration'] },
-      // A changed template gets a new version, which the group then names.
+      // A changed template gets a new version; the group's version is the release step's.
       'aws_launch_template.Fleet_LaunchTemplate': { actions: 'update', attributes: ['default_version', 'latest_version', 'tag_specifications'] },
       'aws_vpc_security_group_egress_rule.Fleet_LoadBalancerToFleet': { actions: 'update', attributes: ['description'] },
       'aws_vpc_security_group_ingress_rule.Fleet_FromLoadBalancer': { actions: 'update', attributes: ['description'] },
     });
   }, 300_000);
 
-  test('update_stack: a changed service changes only the release object and the launch template (and the version the group uses), replacing nothing', async () => {
+  test('update_stack: a changed service changes only the release object and the launch template, replacing nothing; the release step moves the group', async () => {
     const before = await currentRelease();
     appendFileSync(join(workspace.root, 'service', 'public', 'site.css'), '/* a change shipped by update_stack */\n');
 
@@ -124,10 +150,11 @@ describe('the lifecycle of webapp-dev on the local emulator', () => {
     expect(changesOf(readJson(join(devDir(), 'plan.json')))).toEqual({
       'aws_s3_object.Release_Object': { actions: 'update', attributes: ['metadata', 'source', 'source_hash', 'version_id'] },
       'aws_launch_template.Fleet_LaunchTemplate': { actions: 'update', attributes: ['default_version', 'latest_version', 'user_data'] },
-      'aws_autoscaling_group.Fleet_Group': { actions: 'update', attributes: ['launch_template'] },
     });
 
-    expect(succeeded(await stack('update'))).toEqual({ status: 0, tail: '' });
+    const updated = await stack('update');
+    expect(succeeded(updated)).toEqual({ status: 0, tail: '' });
+    expect(updated.output).toContain('emulator: no instance refresh (moto lacks StartInstanceRefresh); webapp-dev now names version 2');
     const after = await currentRelease();
     const manifest = readJson(join(workspace.root, 'dist', 'release', RELEASE_MANIFEST_FILE));
     expect(after.releaseId).toBe(manifest.releaseId);
@@ -147,6 +174,63 @@ describe('the lifecycle of webapp-dev on the local emulator', () => {
     // The old release stays as a noncurrent version, so the previous template version still boots.
     const old = await client(S3Client).send(new GetObjectCommand({ Bucket: after.bucket, Key: RELEASE_OBJECT_KEY, VersionId: before.versionId }));
     expect(old.Metadata?.['release-id']).toBe(before.releaseId);
+
+    // Terraform does not see the version the release step set as drift.
+    expect(changesOf(planWithoutLock(devDir()))).toEqual({});
+  }, 900_000);
+
+  test('rollback: the group goes back to the previous template version, whose user data fetches the previous release; no drift', async () => {
+    const run = await stack('rollback');
+    expect(succeeded(run)).toEqual({ status: 0, tail: '' });
+    expect(run.output).toContain('rolling webapp-dev back from launch template version 2 to 1');
+    expect(await groupVersion()).toBe('1');
+    const versions = await client(EC2Client).send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: await groupTemplateId(), Versions: ['1'] }));
+    const userData = gunzipSync(Buffer.from(versions.LaunchTemplateVersions![0].LaunchTemplateData!.UserData!, 'base64')).toString('utf8');
+    const [first] = (await client(S3Client).send(new ListObjectVersionsCommand({ Bucket: (await currentRelease()).bucket, Prefix: RELEASE_OBJECT_KEY }))).Versions!.filter((version) => !version.IsLatest);
+    expect(userData).toContain(`RELEASE_VERSION_ID=${first.VersionId}`);
+    expect(changesOf(planWithoutLock(devDir()))).toEqual({});
+    // The release step rolls forward again when asked (on AWS it would first refuse a rolled-back release).
+    expect(succeeded(await stack('update'))).toEqual({ status: 0, tail: '' });
+    expect(await groupVersion()).toBe('2');
+  }, 600_000);
+
+  test('a deploy killed halfway: the next command names the lock, its holder and the command that clears it; after clearing, a re-run converges with nothing duplicated', async () => {
+    appendFileSync(join(workspace.root, 'service', 'public', 'site.css'), '/* a release whose deploy is killed */\n');
+    const killed = spawn(join(workspace.root, 'scripts', 'stack.sh'), ['update'], {
+      cwd: workspace.root,
+      detached: true,
+      env: { ...process.env, LOCAL: '1', CI: 'true', LOCAL_PORT: new URL(moto.endpoint).port, ENV: 'dev' },
+      stdio: 'ignore',
+    });
+    const exited = new Promise((resolve) => killed.on('close', resolve));
+    const deadline = Date.now() + 240_000;
+    while (!(await lockHeld())) {
+      if (Date.now() > deadline) throw new Error('the deploy never took the state lock');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2000)); // into the apply
+    process.kill(-killed.pid!, 'SIGKILL'); // cdktf, terraform and the provider alike
+    await exited;
+    expect(await lockHeld()).toBe(true);
+
+    const refused = await stack('update');
+    expect(refused.status).not.toBe(0);
+    const lockId = /make unlock ENV=dev LOCK_ID=(\S+)/.exec(refused.output)?.[1];
+    expect(refused.output).toMatch(/The state s3:\/\/[^ ]+\/webapp\/dev\/terraform\.tfstate is locked: a terraform apply by \S+ \(Terraform 1\.\d+\.\d+\) holds it since \d{4}-\d\d-\d\dT/);
+    expect(lockId).toMatch(/^[0-9a-f-]{36}$/);
+
+    expect(succeeded(await workspace.stack('unlock', { LOCAL_PORT: new URL(moto.endpoint).port, ENV: 'dev', LOCK_ID: lockId }))).toEqual({ status: 0, tail: '' });
+    expect(await lockHeld()).toBe(false);
+    expect(succeeded(await stack('update'))).toEqual({ status: 0, tail: '' });
+    expect(changesOf(planWithoutLock(devDir()))).toEqual({});
+    const groups = await client(AutoScalingClient).send(new DescribeAutoScalingGroupsCommand({}));
+    const loadBalancers = await client(ElasticLoadBalancingV2Client).send(new DescribeLoadBalancersCommand({}));
+    const vpcs = await client(EC2Client).send(new DescribeVpcsCommand({ Filters: [{ Name: 'tag:Project', Values: [project.project] }] }));
+    expect([groups.AutoScalingGroups?.length, loadBalancers.LoadBalancers?.length, vpcs.Vpcs?.length]).toEqual([1, 1, 1]);
+    // The group runs the newest template version (the killed run may have written one the re-run replaced).
+    const [template] = (await client(EC2Client).send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [await groupTemplateId()] }))).LaunchTemplates!;
+    expect(await groupVersion()).toBe(String(template.DefaultVersionNumber));
+    expect(template.DefaultVersionNumber).toBeGreaterThanOrEqual(3);
   }, 900_000);
 
   test('locking: of two applies at once, the second is refused with the state-lock error, and the state is intact', async () => {
