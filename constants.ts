@@ -9,13 +9,13 @@ export const STATIC_URL_PREFIX = '/static';
 
 /** Port the NestJS service listens on, behind Apache on the same instance. */
 export const SERVICE_PORT = 3000;
-/** Ports of the service's workers on an instance (one per vCPU of the default instance type): Apache balances over them. */
-export const SERVICE_WORKER_PORTS: readonly number[] = [3000, 3001];
 /**
- * As many again for the next release: a release switch starts it on these while the current workers
- * serve, then Apache's balancer moves over (the two sets alternate; see install-release.sh).
+ * First ports of the two worker port sets on an instance: one worker per vCPU on consecutive ports
+ * from one base, Apache balancing over them; a release switch starts the next release on the other
+ * set while the current workers serve, then Apache's balancer moves over (the sets alternate; see
+ * configure-workers.sh and install-release.sh).
  */
-export const SERVICE_STANDBY_PORTS: readonly number[] = [3002, 3003];
+export const SERVICE_PORT_BASES = { a: 3000, b: 3200 } as const;
 /** Memory limit of each worker (systemd MemoryMax). */
 export const WORKER_MEMORY_MAX_MEGABYTES = 512;
 /** Port Apache listens on; the load balancer's target group sends traffic here. */

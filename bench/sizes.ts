@@ -5,7 +5,7 @@
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { APACHE_PORT, SERVICE_STANDBY_PORTS, SERVICE_WORKER_PORTS, WORKER_MEMORY_MAX_MEGABYTES } from '../constants.js';
+import { APACHE_PORT, SERVICE_PORT_BASES, WORKER_MEMORY_MAX_MEGABYTES } from '../constants.js';
 import { renderUserData } from '../provisioning/render-user-data.js';
 import { buildRelease } from '../support/release-process.js';
 
@@ -27,8 +27,7 @@ const userData = renderUserData({
   objectVersionId: 'Vv5XhqRlE4QVjOw9tJb5J5C9kVqFHtQZ',
   releaseId: '0123456789abcdef',
   archiveSha256: 'a'.repeat(64),
-  servicePorts: SERVICE_WORKER_PORTS,
-  standbyPorts: SERVICE_STANDBY_PORTS,
+  portBases: SERVICE_PORT_BASES,
   apachePort: APACHE_PORT,
   loadBalancerIdleTimeoutSeconds: 60,
   shutdownTimeoutSeconds: 10,

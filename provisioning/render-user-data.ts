@@ -12,13 +12,14 @@ export interface UserDataInput {
   readonly releaseId: string;
   /** sha256 (hex) the downloaded archive must have. */
   readonly archiveSha256: string;
-  /** Ports of the service's workers; Apache balances over them. */
-  readonly servicePorts: readonly number[];
   /**
-   * As many ports again, for the next release: a release switch starts it there while the current
+   * First ports of the two worker port sets. At boot, one worker per vCPU runs on consecutive ports
+   * from one base; a release switch starts the next release on the other set while the current
    * workers serve, moves Apache's balancer over, then stops the old ones. The two sets alternate.
    */
-  readonly standbyPorts: readonly number[];
+  readonly portBases: { readonly a: number; readonly b: number };
+  /** Workers per instance instead of one per vCPU (tests, or a service that wants fewer). @default - one per vCPU */
+  readonly workers?: number;
   readonly apachePort: number;
   /** The load balancer's idle timeout; Apache keeps client connections a little longer. */
   readonly loadBalancerIdleTimeoutSeconds: number;
@@ -41,7 +42,11 @@ export const PACKAGES = ['apache2', 'nodejs', 'awscli', 'python3'];
 
 /** Apache's balancer members, included by the backend configuration; the install script swaps it for one of the two sets. */
 export const APACHE_MEMBERS_FILE = '/etc/webapp/apache-members.conf';
-const membersFile = (set: 'a' | 'b') => `/etc/webapp/apache-members-${set}.conf`;
+/** Where a template line names the worker's port; webapp-configure-workers fills it in. */
+const PORT_PLACEHOLDER = '@PORT@';
+
+/** The most workers an instance runs (and the least distance between the two port sets' bases). */
+export const MAX_WORKERS = 128;
 
 /** The systemd unit of the worker on `port`. */
 export const workerUnit = (port: number) => `webapp-${port}.service`;
@@ -50,23 +55,21 @@ const file = (name: string) => readFileSync(new URL(`./files/${name}`, import.me
 
 /** The files that land on an instance, by absolute path, with their modes. */
 export function renderProvisioningFiles(input: UserDataInput): Array<{ path: string; content: string; permissions: string }> {
-  const sets = { a: input.servicePorts, b: input.standbyPorts };
-  const allPorts = [...sets.a, ...sets.b];
-  if (sets.a.length === 0 || sets.b.length !== sets.a.length || new Set(allPorts).size !== allPorts.length) {
-    throw new Error(`standbyPorts must be as many ports as servicePorts, none of them shared: got ${JSON.stringify(sets)}`);
+  const { a, b } = input.portBases;
+  if (Math.abs(a - b) < MAX_WORKERS || Math.min(a, b) < 1024 || Math.max(a, b) + MAX_WORKERS > 65_536) {
+    throw new Error(`portBases must be at least ${MAX_WORKERS} apart, with room for ${MAX_WORKERS} ports each between 1024 and 65535: got ${JSON.stringify(input.portBases)}`);
+  }
+  if (input.workers !== undefined && !(Number.isInteger(input.workers) && input.workers >= 1 && input.workers <= MAX_WORKERS)) {
+    throw new Error(`workers must be a whole number from 1 to ${MAX_WORKERS}: got ${input.workers}`);
   }
   const env = (values: Record<string, string | number>) =>
     `${Object.entries(values)
       .map(([key, value]) => `${key}=${value}`)
       .join('\n')}\n`;
-  const members = (ports: readonly number[]) =>
-    `${ports
-      .map(
-        (port) =>
-          `BalancerMember "http://127.0.0.1:${port}" ttl=${BACKEND_CONNECTION_TTL_SECONDS} retry=1 connectiontimeout=2 timeout=30 ` +
-          `hcmethod=GET hcuri=${HEALTH_PATH} hcinterval=${APACHE_HEALTH_CHECK_INTERVAL_SECONDS} hcfails=1 hcpasses=1`,
-      )
-      .join('\n')}\n`;
+  // One member line; webapp-configure-workers writes it once per worker port at boot.
+  const member =
+    `BalancerMember "http://127.0.0.1:${PORT_PLACEHOLDER}" ttl=${BACKEND_CONNECTION_TTL_SECONDS} retry=1 connectiontimeout=2 timeout=30 ` +
+    `hcmethod=GET hcuri=${HEALTH_PATH} hcinterval=${APACHE_HEALTH_CHECK_INTERVAL_SECONDS} hcfails=1 hcpasses=1\n`;
   const backend = [
     '# Rendered from the launch template settings; the site (sites-available/webapp.conf) uses these.',
     `Define WEBAPP_ROOT ${WEBAPP_ROOT}`,
@@ -100,8 +103,10 @@ export function renderProvisioningFiles(input: UserDataInput): Array<{ path: str
         RELEASE_VERSION_ID: input.objectVersionId,
         RELEASE_ID: input.releaseId,
         RELEASE_SHA256: input.archiveSha256,
-        SERVICE_PORTS_A: `"${sets.a.join(' ')}"`,
-        SERVICE_PORTS_B: `"${sets.b.join(' ')}"`,
+        PORT_BASE_A: a,
+        PORT_BASE_B: b,
+        MAX_WORKERS,
+        ...(input.workers !== undefined && { WORKERS: input.workers }),
         APACHE_MEMBERS: APACHE_MEMBERS_FILE,
         APACHE_PORT: input.apachePort,
         HEALTH_PATH,
@@ -128,20 +133,16 @@ export function renderProvisioningFiles(input: UserDataInput): Array<{ path: str
     // Apache listens only where the load balancer sends traffic (Debian's default is port 80).
     { path: '/etc/apache2/ports.conf', permissions: '0644', content: `Listen ${input.apachePort}\n` },
     { path: '/etc/apache2/conf-available/webapp-backend.conf', permissions: '0644', content: backend },
-    { path: membersFile('a'), permissions: '0644', content: members(sets.a) },
-    { path: membersFile('b'), permissions: '0644', content: members(sets.b) },
-    // Until the first release is installed: the first set (nothing listens there yet).
-    { path: APACHE_MEMBERS_FILE, permissions: '0644', content: members(sets.a) },
+    { path: '/etc/webapp/apache-member.conf.in', permissions: '0644', content: member },
     { path: '/etc/apache2/sites-available/webapp.conf', permissions: '0644', content: file('webapp-site.conf') },
-    ...allPorts.flatMap((port) => [
-      { path: `/etc/systemd/system/${workerUnit(port)}`, permissions: '0644', content: file('webapp.service') },
-      {
-        path: `/etc/systemd/system/${workerUnit(port)}.d/worker.conf`,
-        permissions: '0644',
-        // Stop timeout above the drain delay plus the service's own shutdown bound: systemd never has to kill it.
-        content: `[Service]\nEnvironment=PORT=${port}\nTimeoutStopSec=${input.shutdownTimeoutSeconds + Math.ceil(DRAIN_DELAY_MS / 1000) + 5}\nMemoryMax=${input.workerMemoryMaxMegabytes}M\n`,
-      },
-    ]),
+    { path: '/etc/webapp/webapp.service.in', permissions: '0644', content: file('webapp.service') },
+    {
+      path: '/etc/webapp/worker.conf.in',
+      permissions: '0644',
+      // Stop timeout above the drain delay plus the service's own shutdown bound: systemd never has to kill it.
+      content: `[Service]\nEnvironment=PORT=${PORT_PLACEHOLDER}\nTimeoutStopSec=${input.shutdownTimeoutSeconds + Math.ceil(DRAIN_DELAY_MS / 1000) + 5}\nMemoryMax=${input.workerMemoryMaxMegabytes}M\n`,
+    },
+    { path: '/usr/local/sbin/webapp-configure-workers', permissions: '0755', content: file('configure-workers.sh') },
     { path: '/usr/local/sbin/webapp-install-release', permissions: '0755', content: file('install-release.sh') },
   ];
 }
@@ -160,6 +161,7 @@ export function renderUserData(input: UserDataInput): string {
       ['a2enmod', '-q', ...APACHE_MODULES],
       ['a2enconf', '-q', 'webapp-backend'],
       ['a2ensite', '-q', 'webapp'],
+      ['/usr/local/sbin/webapp-configure-workers'],
       ['systemctl', 'daemon-reload'],
       ['systemctl', 'restart', 'apache2.service'],
       ['/usr/local/sbin/webapp-install-release'],

@@ -4,7 +4,7 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load-config.js';
 import { environmentResourceName } from '../config/resource-names.js';
 import type { ProjectSettings } from '../config/schema.js';
-import { APACHE_PORT, SERVICE_STANDBY_PORTS, SERVICE_WORKER_PORTS, TAG_KEYS, WORKER_MEMORY_MAX_MEGABYTES } from '../constants.js';
+import { APACHE_PORT, SERVICE_PORT_BASES, TAG_KEYS, WORKER_MEMORY_MAX_MEGABYTES } from '../constants.js';
 import { Alarms, ArtifactBucket, artifactBucketPrefix, DnsAlias, instanceArchitecture, LoadBalancer, Network, ServiceRelease, WebServerFleet } from '../constructs/index.js';
 import { renderUserData } from '../provisioning/render-user-data.js';
 import { EMULATOR_AMI_IDS, emulatorProviderSettings, handleEmulatorGaps, type LocalEmulator } from './local-emulator.js';
@@ -102,8 +102,7 @@ export class WebAppStack extends TerraformStack {
         objectVersionId: release.objectVersionId,
         releaseId: release.releaseId,
         archiveSha256: release.archiveSha256,
-        servicePorts: SERVICE_WORKER_PORTS,
-        standbyPorts: SERVICE_STANDBY_PORTS,
+        portBases: SERVICE_PORT_BASES,
         apachePort: APACHE_PORT,
         loadBalancerIdleTimeoutSeconds: settings.loadBalancer.idleTimeoutSeconds,
         shutdownTimeoutSeconds: settings.service.shutdownTimeoutSeconds,

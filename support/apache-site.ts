@@ -4,11 +4,14 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { RELEASE_MANIFEST_FILE } from '../constants.js';
-import { APACHE_MODULES, renderProvisioningFiles, type UserDataInput, WEBAPP_ROOT } from '../provisioning/render-user-data.js';
+import { APACHE_MODULES, MAX_WORKERS, renderProvisioningFiles, type UserDataInput, WEBAPP_ROOT } from '../provisioning/render-user-data.js';
 import { type RunningRelease, startRelease } from './release-process.js';
 
 /** Modules Debian's apache2 package enables by default (mpm_event, authz, mime, dir), and the site's own list. */
 const PAGE_CACHE_LINE = 'CacheEnable socache /';
+
+/** Workers the Apache tests run, as on a 2-vCPU instance. */
+const SITE_WORKERS = 2;
 
 const BASE_MODULES = [...new Set(['mpm_event', 'authz_core', 'authz_host', 'mime', 'dir', ...APACHE_MODULES])];
 
@@ -20,6 +23,34 @@ export function freePort(): Promise<number> {
     });
     server.on('error', reject);
   });
+}
+
+/** Whether nothing listens on `port` of the loopback address. */
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    server.on('error', () => resolve(false));
+  });
+}
+
+/**
+ * Bases for the two worker port sets, as far apart as an instance's, whose first `count` ports are
+ * free now: what webapp-configure-workers lays out from them is then free to listen on.
+ */
+export async function freePortBases(count: number): Promise<{ a: number; b: number }> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const a = 20_000 + Math.floor(Math.random() * 30_000);
+    const b = a + MAX_WORKERS;
+    const ports = Array.from({ length: count }, (_, index) => [a + index, b + index]).flat();
+    if ((await Promise.all(ports.map(portIsFree))).every(Boolean)) return { a, b };
+  }
+  throw new Error(`found no two free runs of ${count} loopback ports`);
+}
+
+/** The port sets webapp-configure-workers wrote into `workers.env`. */
+export function readWorkerPorts(workersEnv: string): { a: number[]; b: number[] } {
+  const set = (name: string) => (new RegExp(`^${name}="([^"]*)"$`, 'm').exec(workersEnv)?.[1] ?? '').split(' ').filter(Boolean).map(Number);
+  return { a: set('SERVICE_PORTS_A'), b: set('SERVICE_PORTS_B') };
 }
 
 /** Fails loudly when Apache is missing: the tests never skip. */
@@ -79,8 +110,6 @@ export async function layOutSite(releaseDir: string, options: SiteOptions = {}):
   symlinkSync(`releases/${releaseId}`, join(root, 'current'));
 
   const apachePort = await freePort();
-  const servicePorts = [await freePort(), await freePort()];
-  const standbyPorts = [await freePort(), await freePort()];
   const input: UserDataInput = {
     region: 'eu-west-1',
     bucketName: 'unused',
@@ -88,8 +117,7 @@ export async function layOutSite(releaseDir: string, options: SiteOptions = {}):
     objectVersionId: 'unused',
     releaseId,
     archiveSha256: 'unused',
-    servicePorts,
-    standbyPorts,
+    portBases: await freePortBases(SITE_WORKERS),
     apachePort,
     loadBalancerIdleTimeoutSeconds: 60,
     shutdownTimeoutSeconds: 10,
@@ -108,6 +136,14 @@ export async function layOutSite(releaseDir: string, options: SiteOptions = {}):
     mkdirSync(dirname(join(base, path)), { recursive: true });
     writeFileSync(join(base, path), localized);
   }
+  // What cloud-init runs at boot: the real configure script lays out the workers' ports and Apache's members.
+  const etc = join(base, 'etc', 'webapp');
+  const configure = spawnSync('sh', [join(base, 'usr/local/sbin/webapp-configure-workers'), join(etc, 'release.env')], {
+    env: { ...process.env, WORKERS: String(SITE_WORKERS), WEBAPP_ETC: etc, SYSTEMD_UNIT_DIR: join(base, 'etc', 'systemd', 'system') },
+    encoding: 'utf8',
+  });
+  if (configure.status !== 0) throw new Error(`webapp-configure-workers failed: ${configure.stderr}`);
+  const servicePorts = readWorkerPorts(readFileSync(join(etc, 'workers.env'), 'utf8')).a;
   const logDir = join(base, 'log');
   mkdirSync(logDir);
   const configPath = join(base, 'apache2.conf');

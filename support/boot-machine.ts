@@ -3,7 +3,7 @@
 // emulator's S3. Used by the boot test and the boot benchmark.
 // What stands in for EC2 here, and only here: the NoCloud datasource seeds the user data; AWS
 // credentials and the emulator's endpoint are in root's ~/.aws (an instance has its role); a
-// drop-in points the workers' metadata lookups at a loopback IMDS; the `systemctl` package runs
+// worker drop-in points the workers' metadata lookups at a loopback IMDS; the `systemctl` package runs
 // the units, since a chroot has no systemd as PID 1.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,8 +11,9 @@ import { createServer, type Server } from 'node:http';
 import { dirname, join } from 'node:path';
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { RELEASE_MANIFEST_FILE, RELEASE_OBJECT_KEY } from '../constants.js';
-import { renderUserData, type UserDataInput, workerUnit } from '../provisioning/render-user-data.js';
-import { freePort } from './apache-site.js';
+import { availableParallelism } from 'node:os';
+import { renderUserData, type UserDataInput } from '../provisioning/render-user-data.js';
+import { freePort, freePortBases, readWorkerPorts } from './apache-site.js';
 import { Chroot, debianRootfsTarball } from './chroot.js';
 import { FAKE_CREDENTIALS, type Moto, startMoto } from './moto.js';
 import { buildRelease } from './release-process.js';
@@ -50,11 +51,27 @@ export interface BootMachine {
   installRelease(settings: string): Promise<{ status: number | null; stdout: string; stderr: string }>;
   /** Runs cloud-init's boot stages in order, watching /health through Apache meanwhile. */
   boot(): Promise<BootOutcome>;
+  /** The worker port sets webapp-configure-workers laid out at boot (one worker per CPU). */
+  workerPorts(): { a: number[]; b: number[] };
   destroy(): void;
 }
 
+export interface BootOptions {
+  /** The CPUs the machine boots on, as taskset takes them (`0`, `0-1`): what nproc counts there. @default - every CPU */
+  readonly cpus?: string;
+}
+
+/** How many CPUs a taskset list names (`0` -> 1, `0-1` -> 2), or this machine's when none. */
+function cpuCount(cpus: string | undefined): number {
+  if (!cpus) return availableParallelism();
+  return cpus.split(',').reduce((sum, part) => {
+    const [first, last] = part.split('-').map(Number);
+    return sum + (last === undefined ? 1 : last - first + 1);
+  }, 0);
+}
+
 /** Builds the release, starts moto and a loopback IMDS, and unpacks a fresh machine seeded with the user data. */
-export async function prepareBootMachine(): Promise<BootMachine> {
+export async function prepareBootMachine(options: BootOptions = {}): Promise<BootMachine> {
   const tarball = debianRootfsTarball();
   let moto: Moto | undefined;
   let imds: Server | undefined;
@@ -97,8 +114,7 @@ export async function prepareBootMachine(): Promise<BootMachine> {
       objectVersionId: release.versionId,
       releaseId: JSON.parse(readFileSync(join(releaseDir, RELEASE_MANIFEST_FILE), 'utf8')).releaseId,
       archiveSha256: release.sha256,
-      servicePorts: [await freePort(), await freePort()],
-      standbyPorts: [await freePort(), await freePort()],
+      portBases: await freePortBases(Math.max(2, cpuCount(options.cpus))),
       apachePort: await freePort(),
       loadBalancerIdleTimeoutSeconds: 60,
       shutdownTimeoutSeconds: 10,
@@ -114,9 +130,8 @@ export async function prepareBootMachine(): Promise<BootMachine> {
       '/etc/cloud/cloud.cfg.d/90-boot-test.cfg': 'datasource_list: [NoCloud]\n',
       '/root/.aws/config': `[default]\nregion = ${BOOT_REGION}\nendpoint_url = ${moto.endpoint}\n`,
       '/root/.aws/credentials': `[default]\naws_access_key_id = ${FAKE_CREDENTIALS.accessKeyId}\naws_secret_access_key = ${FAKE_CREDENTIALS.secretAccessKey}\n`,
-      ...Object.fromEntries(
-        [...input.servicePorts, ...input.standbyPorts].map((port) => [`/etc/systemd/system/${workerUnit(port)}.d/90-boot-test.conf`, `[Service]\nEnvironment=IMDS_ENDPOINT=http://127.0.0.1:${imdsPort}\n`]),
-      ),
+      // Site-wide worker settings: webapp-configure-workers copies them into each worker's drop-ins.
+      '/etc/webapp/worker.conf.d/90-boot-test.conf': `[Service]\nEnvironment=IMDS_ENDPOINT=http://127.0.0.1:${imdsPort}\n`,
     };
     for (const [path, content] of Object.entries(files)) {
       mkdirSync(dirname(join(root, path)), { recursive: true });
@@ -158,7 +173,7 @@ export async function prepareBootMachine(): Promise<BootMachine> {
         })();
         const stages: BootOutcome['stages'] = [];
         for (const stage of CLOUD_INIT_STAGES) {
-          const run = await booted.runAsync(['cloud-init', ...stage]);
+          const run = await booted.runAsync([...(options.cpus ? ['taskset', '-c', options.cpus] : []), 'cloud-init', ...stage]);
           stages.push({ stage: stage.join(' '), status: run.status, stderr: run.status === 0 ? '' : run.stderr.slice(-2000) });
           if (run.status !== 0) break;
         }
@@ -166,6 +181,7 @@ export async function prepareBootMachine(): Promise<BootMachine> {
         else stopWatching = true;
         return { stages, provisioningToHealthyMs: firstHealthyAt > 0 ? firstHealthyAt - startedAt : 0 };
       },
+      workerPorts: () => readWorkerPorts(readFileSync(join(root, 'etc/webapp/workers.env'), 'utf8')),
       destroy,
     };
   } catch (error) {

@@ -3,7 +3,7 @@
 // (support/boot-boot.machine.ts says what stands in for EC2). The unit itself is checked by systemd-analyze.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { workerUnit } from '../../provisioning/render-user-data.js';
@@ -57,6 +57,11 @@ describe('the rendered user data on Debian 13', () => {
       server: 'Apache',
     });
     expect(readlinkSync(join(boot.machine.root, 'opt/webapp/current'))).toBe(`releases/${boot.input.releaseId}`);
+
+    // AND one worker per CPU the machine booted on, each a member of Apache's balancer
+    const ports = boot.workerPorts();
+    expect(ports.a).toHaveLength(availableParallelism());
+    expect(readFileSync(join(boot.machine.root, 'etc/webapp/apache-members.conf'), 'utf8').match(/BalancerMember/g)).toHaveLength(ports.a.length);
   }, 900_000);
 
   test('refuses a release whose sha256 does not match, loudly, and the previous release keeps serving', async () => {
@@ -117,7 +122,7 @@ describe('the rendered user data on Debian 13', () => {
 
   test('the worker unit passes systemd-analyze verify, with a low exposure score', () => {
     const dir = mkdtempSync(join(tmpdir(), 'units-'));
-    const unit = workerUnit(boot.input.servicePorts[0]);
+    const unit = workerUnit(boot.workerPorts().a[0]);
     writeFileSync(join(dir, unit), readFileSync(join(boot.machine.root, 'etc/systemd/system', unit)));
     mkdirSync(join(dir, `${unit}.d`));
     writeFileSync(join(dir, `${unit}.d`, 'worker.conf'), readFileSync(join(boot.machine.root, 'etc/systemd/system', `${unit}.d`, 'worker.conf')));
@@ -128,4 +133,40 @@ describe('the rendered user data on Debian 13', () => {
     expect(security.status).toBe(0);
     expect(security.stdout).toMatch(/Overall exposure level for .*: [0-3]\.\d OK/);
   });
+});
+
+describe('the same user data on a machine with one vCPU', () => {
+  let small: BootMachine;
+  beforeAll(async () => {
+    small = await prepareBootMachine({ cpus: '0' });
+  }, 900_000);
+  afterAll(() => small?.destroy());
+
+  test('boots one worker, and a release switch on it loses no request', async () => {
+    // GIVEN cloud-init on one CPU (what nproc counts there)
+    const { stages } = await small.boot();
+    expect(stages.map(({ stage, status }) => ({ stage, status }))).toEqual(stages.map(({ stage }) => ({ stage, status: 0 })));
+    // THEN one worker on each port set, one balancer member, and the site serves
+    const ports = small.workerPorts();
+    expect([ports.a.length, ports.b.length]).toEqual([1, 1]);
+    expect(readFileSync(join(small.machine.root, 'etc/webapp/apache-members.conf'), 'utf8').match(/BalancerMember/g)).toHaveLength(1);
+    expect(await (await fetch(small.url('/version'))).json()).toMatchObject({ releaseId: small.input.releaseId });
+
+    // WHEN a new release is switched in under steady traffic
+    const membersFile = join(small.machine.root, 'etc/webapp/apache-members.conf');
+    const servingPort = Number(/127\.0\.0\.1:(\d+)"/.exec(readFileSync(membersFile, 'utf8'))![1]);
+    const next = variantRelease(small.releaseDir, 'second release, one worker');
+    const upload = await small.uploadRelease(next.archivePath);
+    const load = startLoad(small.url('/version'), 4, 120);
+    const run = await small.installRelease(small.releaseSettings({ RELEASE_KEY: upload.key, RELEASE_VERSION_ID: upload.versionId, RELEASE_SHA256: upload.sha256, RELEASE_ID: next.releaseId }));
+    const traffic = await load.stop();
+
+    // THEN it serves the new release from the other set, and nothing failed meanwhile
+    expect({ status: run.status, stderr: run.status === 0 ? '' : run.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(await (await fetch(small.url('/version'))).json()).toMatchObject({ releaseId: next.releaseId });
+    const otherSet = servingPort === ports.a[0] ? ports.b : ports.a;
+    expect(readFileSync(membersFile, 'utf8')).toContain(`127.0.0.1:${otherSet[0]}"`);
+    expect(traffic.requests).toBeGreaterThan(50);
+    expect({ failed: traffic.failed, non2xx: traffic.non2xx }).toEqual({ failed: 0, non2xx: 0 });
+  }, 900_000);
 });

@@ -24,11 +24,12 @@ describe('renderUserData', () => {
       '/etc/webapp/service.env',
       '/etc/apache2/ports.conf',
       '/etc/apache2/conf-available/webapp-backend.conf',
-      '/etc/webapp/apache-members-a.conf',
-      '/etc/webapp/apache-members-b.conf',
-      '/etc/webapp/apache-members.conf',
+      '/etc/webapp/apache-member.conf.in',
       '/etc/apache2/sites-available/webapp.conf',
-      ...[3000, 3001, 3002, 3003].flatMap((port) => [`/etc/systemd/system/webapp-${port}.service`, `/etc/systemd/system/webapp-${port}.service.d/worker.conf`]),
+      // The worker unit and its drop-in as templates: webapp-configure-workers installs one per port at boot.
+      '/etc/webapp/webapp.service.in',
+      '/etc/webapp/worker.conf.in',
+      '/usr/local/sbin/webapp-configure-workers',
       '/usr/local/sbin/webapp-install-release',
     ]);
     expect(document.write_files.every((entry: { defer: boolean; owner: string }) => entry.defer === true && entry.owner === 'root:root')).toBe(true);
@@ -41,6 +42,7 @@ describe('renderUserData', () => {
       ['a2enmod', '-q', 'proxy', 'proxy_http', 'proxy_balancer', 'lbmethod_byrequests', 'lbmethod_bybusyness', 'slotmem_shm', 'proxy_hcheck', 'headers', 'remoteip', 'reqtimeout', 'alias', 'allowmethods', 'socache_shmcb', 'cache', 'cache_socache'],
       ['a2enconf', '-q', 'webapp-backend'],
       ['a2ensite', '-q', 'webapp'],
+      ['/usr/local/sbin/webapp-configure-workers'],
       ['systemctl', 'daemon-reload'],
       ['systemctl', 'restart', 'apache2.service'],
       ['/usr/local/sbin/webapp-install-release'],
@@ -56,8 +58,9 @@ describe('renderUserData', () => {
         'RELEASE_VERSION_ID=v1',
         'RELEASE_ID=0123456789abcdef',
         `RELEASE_SHA256=${'a'.repeat(64)}`,
-        'SERVICE_PORTS_A="3000 3001"',
-        'SERVICE_PORTS_B="3002 3003"',
+        'PORT_BASE_A=3000',
+        'PORT_BASE_B=3200',
+        'MAX_WORKERS=128',
         'APACHE_MEMBERS=/etc/webapp/apache-members.conf',
         'APACHE_PORT=80',
         'HEALTH_PATH=/health',
@@ -73,21 +76,21 @@ describe('renderUserData', () => {
     expect(backend).toContain('Define WEBAPP_KEEPALIVE_TIMEOUT 65');
     expect(BACKEND_CONNECTION_TTL_SECONDS).toBeLessThan(SERVICE_KEEP_ALIVE_TIMEOUT_MS / 1000);
     expect(backend).toContain('    Include /etc/webapp/apache-members.conf\n');
-    const member = (port: number) => `BalancerMember "http://127.0.0.1:${port}" ttl=60 retry=1 connectiontimeout=2 timeout=30 hcmethod=GET hcuri=/health hcinterval=1 hcfails=1 hcpasses=1`;
-    expect(fileAt('/etc/webapp/apache-members-a.conf')).toBe(`${member(3000)}\n${member(3001)}\n`);
-    expect(fileAt('/etc/webapp/apache-members-b.conf')).toBe(`${member(3002)}\n${member(3003)}\n`);
-    expect(fileAt('/etc/webapp/apache-members.conf')).toBe(fileAt('/etc/webapp/apache-members-a.conf'));
+    // One member per worker, written at boot by webapp-configure-workers from this line.
+    expect(fileAt('/etc/webapp/apache-member.conf.in')).toBe(
+      'BalancerMember "http://127.0.0.1:@PORT@" ttl=60 retry=1 connectiontimeout=2 timeout=30 hcmethod=GET hcuri=/health hcinterval=1 hcfails=1 hcpasses=1\n',
+    );
     expect(fileAt('/etc/webapp/service.env')).toContain(`KEEP_ALIVE_TIMEOUT_MS=${SERVICE_KEEP_ALIVE_TIMEOUT_MS}`);
     expect(backend).toContain('Define WEBAPP_TRUSTED_PROXY_CIDR 10.10.0.0/16');
   });
 
   test('gives systemd a stop timeout above the service drain bound, and a memory limit', () => {
-    expect(fileAt('/etc/systemd/system/webapp-3001.service.d/worker.conf')).toBe('[Service]\nEnvironment=PORT=3001\nTimeoutStopSec=17\nMemoryMax=512M\n');
+    expect(fileAt('/etc/webapp/worker.conf.in')).toBe('[Service]\nEnvironment=PORT=@PORT@\nTimeoutStopSec=17\nMemoryMax=512M\n');
     expect(fileAt('/etc/webapp/service.env')).toContain('SHUTDOWN_TIMEOUT_MS=10000');
   });
 
   test('hardens the unit', () => {
-    const unit = fileAt('/etc/systemd/system/webapp-3000.service');
+    const unit = fileAt('/etc/webapp/webapp.service.in');
     for (const line of ['DynamicUser=yes', 'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ProtectHome=yes', 'PrivateTmp=yes', 'CapabilityBoundingSet=', 'Restart=on-failure', 'EnvironmentFile=/etc/webapp/service.env']) {
       expect(unit.split('\n')).toContain(line);
     }
@@ -100,9 +103,12 @@ describe('renderUserData', () => {
     expect(gzipSync(userData).length).toBeLessThan(16_384 / 2);
   });
 
-  test('refuses standby ports that are not a second set as large as the first', () => {
-    expect(() => renderUserData({ ...SAMPLE_INPUT, standbyPorts: [3002] })).toThrow('standbyPorts must be as many ports as servicePorts, none of them shared');
-    expect(() => renderUserData({ ...SAMPLE_INPUT, standbyPorts: [3001, 3002] })).toThrow('standbyPorts must be as many ports as servicePorts, none of them shared');
+  test.each([
+    ['overlapping port sets', { portBases: { a: 3000, b: 3100 } }, 'portBases must be at least 128 apart, with room for 128 ports each between 1024 and 65535: got {"a":3000,"b":3100}'],
+    ['privileged ports', { portBases: { a: 80, b: 3000 } }, 'portBases must be at least 128 apart, with room for 128 ports each between 1024 and 65535: got {"a":80,"b":3000}'],
+    ['no workers', { workers: 0 }, 'workers must be a whole number from 1 to 128: got 0'],
+  ])('refuses %s', (_case, override, message) => {
+    expect(() => renderUserData({ ...SAMPLE_INPUT, ...override })).toThrow(message);
   });
 
   test('matches the snapshot', () => {

@@ -12,6 +12,9 @@ set -eu
 SETTINGS=${1:-/etc/webapp/release.env}
 # shellcheck disable=SC1090
 . "$SETTINGS"
+# The two worker port sets, one worker per vCPU, as webapp-configure-workers laid them out at boot.
+# shellcheck disable=SC1091
+. "${WORKERS_SETTINGS:-/etc/webapp/workers.env}"
 : "${AWS_REGION:?}" "${RELEASE_BUCKET:?}" "${RELEASE_KEY:?}" "${RELEASE_VERSION_ID:?}" "${RELEASE_ID:?}" "${RELEASE_SHA256:?}"
 : "${SERVICE_PORTS_A:?}" "${SERVICE_PORTS_B:?}" "${APACHE_MEMBERS:?}" "${APACHE_PORT:?}" "${HEALTH_PATH:?}" "${VERSION_PATH:?}"
 : "${WEBAPP_ROOT:=/opt/webapp}" "${HEALTH_TIMEOUT_SECONDS:=60}" "${RELEASES_KEPT:=3}"
