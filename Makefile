@@ -9,7 +9,7 @@ STACKS := state-backend $(patsubst config/environments/%.json,webapp-%,$(wildcar
 export TF_CLI_CONFIG_FILE := $(CURDIR)/terraform.tfrc
 export CHECKPOINT_DISABLE := 1
 
-.PHONY: help local plan bootstrap create_stack update_stack rollback unlock delete_stack install deps venv scan test test-unit test-real typecheck build_service run synth validate rootfs bench clean
+.PHONY: help local plan bootstrap create_stack update_stack rollback patch unlock delete_stack install deps venv scan test test-unit test-real typecheck build_service run synth validate rootfs bench clean
 
 # The stack commands take ENV (default dev) from the environment: make create_stack ENV=prod
 local: $(NPM_STAMP) ## Main job: start moto on loopback, bootstrap, deploy webapp-$ENV (dev) to it, print the outputs and the plan review
@@ -29,6 +29,9 @@ update_stack: $(NPM_STAMP) ## Build and deploy a new release to webapp-$ENV, the
 
 rollback: $(NPM_STAMP) ## Roll webapp-$ENV's fleet back to the previous release (launch template version)
 	scripts/stack.sh rollback
+
+patch: $(NPM_STAMP) ## The patch path: deploy webapp-$ENV, then replace every instance (they boot fully patched); weekly from CI
+	scripts/stack.sh patch
 
 unlock: $(NPM_STAMP) ## Clear a state lock a killed run left: make unlock ENV=dev LOCK_ID=<id from the refusal>
 	scripts/stack.sh unlock

@@ -31,7 +31,7 @@ const userData = renderUserData({
   apachePort: APACHE_PORT,
   loadBalancerIdleTimeoutSeconds: 60,
   shutdownTimeoutSeconds: 10,
-  trustedProxyCidr: '10.10.0.0/16',
+  trustedProxyCidrs: ['10.10.0.0/20', '10.10.16.0/20', '10.10.32.0/20'],
   workerMemoryMaxMegabytes: WORKER_MEMORY_MAX_MEGABYTES,
 });
 const raw = Buffer.byteLength(userData);

@@ -7,7 +7,7 @@ import { Route } from '@cdktf/provider-aws/lib/route/index.js';
 import { RouteTable } from '@cdktf/provider-aws/lib/route-table/index.js';
 import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-association/index.js';
 import { Subnet } from '@cdktf/provider-aws/lib/subnet/index.js';
-import { DataAwsVpc } from '@cdktf/provider-aws/lib/data-aws-vpc/index.js';
+import { DataAwsSubnet } from '@cdktf/provider-aws/lib/data-aws-subnet/index.js';
 import { DataAwsVpcEndpointService } from '@cdktf/provider-aws/lib/data-aws-vpc-endpoint-service/index.js';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc/index.js';
 import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint/index.js';
@@ -47,8 +47,8 @@ const ZONE_IDS = ['ZoneA', 'ZoneB', 'ZoneC'] as const;
 /** Where the load balancer and the instances live: public subnets in front, private ones behind. */
 export class Network extends Construct {
   readonly vpcId: string;
-  /** The VPC's IPv4 range: where the load balancer's addresses come from. */
-  readonly vpcCidrBlock: string;
+  /** The public subnets' IPv4 ranges: where the load balancer's addresses come from (any of the VPC's CIDR blocks). */
+  readonly publicSubnetCidrBlocks: string[];
   readonly publicSubnetIds: string[];
   readonly privateSubnetIds: string[];
   /**
@@ -68,7 +68,8 @@ export class Network extends Construct {
     if (props.mode === 'existing') {
       validateExisting(props);
       this.vpcId = props.vpcId;
-      this.vpcCidrBlock = new DataAwsVpc(this, 'Vpc', { id: props.vpcId }).cidrBlock;
+      // A data source per subnet, named by its id (a data source keeps no state a rename could lose).
+      this.publicSubnetCidrBlocks = props.publicSubnetIds.map((subnetId) => new DataAwsSubnet(this, subnetId, { id: subnetId }).cidrBlock);
       this.publicSubnetIds = [...props.publicSubnetIds];
       this.privateSubnetIds = [...props.privateSubnetIds];
       return;
@@ -153,7 +154,7 @@ export class Network extends Construct {
     this.privateEgress.push(s3Endpoint);
     this.publicRouting.push(internetGateway);
     this.vpcId = vpc.id;
-    this.vpcCidrBlock = vpc.cidrBlock;
+    this.publicSubnetCidrBlocks = publicSubnets.map((subnet) => subnet.cidrBlock);
     this.publicSubnetIds = publicSubnets.map((subnet) => subnet.id);
     this.privateSubnetIds = privateSubnets.map((subnet) => subnet.id);
   }

@@ -25,8 +25,11 @@ export interface UserDataInput {
   readonly loadBalancerIdleTimeoutSeconds: number;
   /** The service's graceful shutdown bound; systemd waits a little longer before killing. */
   readonly shutdownTimeoutSeconds: number;
-  /** Addresses of the load balancer (the VPC range): the only source of X-Forwarded-For that Apache believes. */
-  readonly trustedProxyCidr: string;
+  /**
+   * Where the load balancer's addresses come from (its subnets' ranges, whichever of the VPC's CIDR
+   * blocks they are in): the only sources of X-Forwarded-For that Apache believes.
+   */
+  readonly trustedProxyCidrs: readonly string[];
   /** Memory limit of each worker. */
   readonly workerMemoryMaxMegabytes: number;
 }
@@ -59,6 +62,7 @@ export function renderProvisioningFiles(input: UserDataInput): Array<{ path: str
   if (Math.abs(a - b) < MAX_WORKERS || Math.min(a, b) < 1024 || Math.max(a, b) + MAX_WORKERS > 65_536) {
     throw new Error(`portBases must be at least ${MAX_WORKERS} apart, with room for ${MAX_WORKERS} ports each between 1024 and 65535: got ${JSON.stringify(input.portBases)}`);
   }
+  if (input.trustedProxyCidrs.length === 0) throw new Error('trustedProxyCidrs must name at least one range: the load balancer\'s subnets');
   if (input.workers !== undefined && !(Number.isInteger(input.workers) && input.workers >= 1 && input.workers <= MAX_WORKERS)) {
     throw new Error(`workers must be a whole number from 1 to ${MAX_WORKERS}: got ${input.workers}`);
   }
@@ -75,7 +79,7 @@ export function renderProvisioningFiles(input: UserDataInput): Array<{ path: str
     `Define WEBAPP_ROOT ${WEBAPP_ROOT}`,
     `Define WEBAPP_APACHE_PORT ${input.apachePort}`,
     `Define WEBAPP_KEEPALIVE_TIMEOUT ${input.loadBalancerIdleTimeoutSeconds + 5}`,
-    `Define WEBAPP_TRUSTED_PROXY_CIDR ${input.trustedProxyCidr}`,
+    `Define WEBAPP_TRUSTED_PROXY_CIDRS "${input.trustedProxyCidrs.join(' ')}"`,
     'Define WEBAPP_LOG_DIR ${APACHE_LOG_DIR}',
     '',
     `# One member per worker, from ${APACHE_MEMBERS_FILE}: the workers of the current release, one of`,
@@ -148,14 +152,40 @@ export function renderProvisioningFiles(input: UserDataInput): Array<{ path: str
 }
 
 /**
- * Cloud-config for Debian 13: packages from the archive, the files above (written after the
- * packages, so Debian's postinst scripts cannot overwrite them), Apache set up, the release installed.
+ * The patch policy: an instance is never patched in place. Unattended upgrades and apt's daily jobs
+ * are off (Debian's EC2 image turns them on: an apache2 update would restart Apache on every
+ * instance in the same hour); each instance boots fully patched (package_upgrade, with a reboot when
+ * a package asks for one), and the fleet is patched by replacing it, launch before terminate
+ * (`make patch`, weekly from the CI workflow, and every release). Written before the packages are
+ * installed, and named to sort after the image's 20auto-upgrades, so it wins.
+ */
+export const PATCH_POLICY_FILE = {
+  path: '/etc/apt/apt.conf.d/99webapp-patch-policy',
+  permissions: '0644',
+  content: [
+    '// The fleet is patched by replacing instances (make patch), never in place: see the README, "Patch policy".',
+    'APT::Periodic::Enable "0";',
+    'APT::Periodic::Update-Package-Lists "0";',
+    'APT::Periodic::Unattended-Upgrade "0";',
+    '',
+  ].join('\n'),
+};
+
+/**
+ * Cloud-config for Debian 13: packages from the archive, upgraded to the newest; the files above
+ * (written after the packages, so Debian's postinst scripts cannot overwrite them), Apache set up,
+ * the release installed.
  */
 export function renderUserData(input: UserDataInput): string {
   const document = {
     package_update: true,
+    package_upgrade: true,
+    package_reboot_if_required: true,
     packages: PACKAGES,
-    write_files: renderProvisioningFiles(input).map((entry) => ({ ...entry, owner: 'root:root', defer: true })),
+    write_files: [
+      { ...PATCH_POLICY_FILE, owner: 'root:root' },
+      ...renderProvisioningFiles(input).map((entry) => ({ ...entry, owner: 'root:root', defer: true })),
+    ],
     runcmd: [
       ['a2dissite', '000-default'],
       ['a2enmod', '-q', ...APACHE_MODULES],

@@ -82,8 +82,13 @@ export function desiredConfiguration(group: GroupConfiguration, version: number)
   };
 }
 
-export function instanceRefreshRequest(groupName: string, group: GroupConfiguration, version: number): InstanceRefreshRequest {
-  return { AutoScalingGroupName: groupName, Strategy: 'Rolling', DesiredConfiguration: desiredConfiguration(group, version), Preferences: { ...REFRESH_PREFERENCES } };
+export function instanceRefreshRequest(groupName: string, group: GroupConfiguration, version: number, replaceAll = false): InstanceRefreshRequest {
+  return {
+    AutoScalingGroupName: groupName,
+    Strategy: 'Rolling',
+    DesiredConfiguration: desiredConfiguration(group, version),
+    Preferences: { ...REFRESH_PREFERENCES, SkipMatching: !replaceAll },
+  };
 }
 
 export interface RollOptions {
@@ -92,6 +97,11 @@ export interface RollOptions {
   readonly emulator?: boolean;
   /** Roll to a version whose last refresh was rolled back, or that a rollback left. @default false */
   readonly retryRolledBack?: boolean;
+  /**
+   * The patch path: replace every instance even when it already runs the target version (new
+   * instances boot with the archive's newest packages). @default false - only instances not on it
+   */
+  readonly replaceAll?: boolean;
   readonly log: (line: string) => void;
   /** Time between progress polls. @default 15000 */
   readonly pollIntervalMs?: number;
@@ -110,7 +120,7 @@ export type RollOutcome =
 export async function rollToRelease(api: FleetApi, options: RollOptions): Promise<RollOutcome> {
   const group = await api.groupConfiguration(options.groupName);
   const target = await api.defaultTemplateVersion(group.launchTemplateId);
-  if (target === group.version) {
+  if (target === group.version && !options.replaceAll) {
     options.log(`${options.groupName} already runs launch template version ${target}: nothing to roll`);
     return { kind: 'unchanged', version: target };
   }
@@ -143,8 +153,9 @@ async function moveTo(api: FleetApi, options: RollOptions, group: GroupConfigura
     options.log(`emulator: no instance refresh (moto lacks StartInstanceRefresh); ${options.groupName} now names version ${target}, its instances are not replaced`);
     return { kind: 'moved-without-refresh', from: group.version, to: target };
   }
-  const id = await api.startInstanceRefresh(instanceRefreshRequest(options.groupName, group, target));
-  options.log(`instance refresh ${id}: ${options.groupName} from launch template version ${group.version} to ${target} (launch before terminate, auto rollback)`);
+  const id = await api.startInstanceRefresh(instanceRefreshRequest(options.groupName, group, target, options.replaceAll));
+  const what = target === group.version ? `every instance of ${options.groupName}, on launch template version ${target}` : `${options.groupName} from launch template version ${group.version} to ${target}`;
+  options.log(`instance refresh ${id}: ${what} (launch before terminate, auto rollback)`);
   const refresh = await follow(api, options, id);
   return { kind: 'finished', from: group.version, to: target, refresh };
 }

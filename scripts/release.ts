@@ -1,6 +1,7 @@
 // The release step of `make update_stack` and `make rollback`, after Terraform (release/roll-fleet.ts).
-// Usage: tsx scripts/release.ts roll|rollback   (ENV=dev|prod; LOCAL_AWS_ENDPOINT for the emulator;
-// RETRY_RELEASE=1 to roll again to a release that was rolled back)
+// Usage: tsx scripts/release.ts roll|rollback|patch   (ENV=dev|prod; LOCAL_AWS_ENDPOINT for the
+// emulator; RETRY_RELEASE=1 to roll again to a release that was rolled back). `patch` replaces every
+// instance, also those on the current version: the patch path (new instances boot fully patched).
 import { join } from 'node:path';
 import {
   AutoScalingClient,
@@ -70,8 +71,8 @@ function sdkFleetApi(region: string, endpoint: string | undefined): FleetApi {
 }
 
 const action = process.argv[2];
-if (action !== 'roll' && action !== 'rollback') {
-  process.stderr.write('usage: tsx scripts/release.ts roll|rollback   (ENV selects the environment, default dev)\n');
+if (action !== 'roll' && action !== 'rollback' && action !== 'patch') {
+  process.stderr.write('usage: tsx scripts/release.ts roll|rollback|patch   (ENV selects the environment, default dev)\n');
   process.exit(2);
 }
 try {
@@ -80,8 +81,14 @@ try {
   const emulator = readEmulatorEndpoint(process.env.LOCAL_AWS_ENDPOINT);
   const groupName = environmentResourceName(config.project.project, environment);
   const api = sdkFleetApi(config.project.region, emulator?.endpoint);
-  const options = { groupName, emulator: emulator !== undefined, retryRolledBack: process.env.RETRY_RELEASE === '1', log: (line: string) => process.stdout.write(`${line}\n`) };
-  const outcome = action === 'roll' ? await rollToRelease(api, options) : await rollBack(api, options);
+  const options = {
+    groupName,
+    emulator: emulator !== undefined,
+    retryRolledBack: process.env.RETRY_RELEASE === '1',
+    replaceAll: action === 'patch',
+    log: (line: string) => process.stdout.write(`${line}\n`),
+  };
+  const outcome = action === 'rollback' ? await rollBack(api, options) : await rollToRelease(api, options);
   if (outcome.kind === 'finished') {
     const { refresh } = outcome;
     process.stdout.write(

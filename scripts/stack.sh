@@ -8,6 +8,8 @@
 #   update     build the release, deploy webapp-$ENV, then the release step: an instance refresh to the
 #              new launch template version with auto rollback, followed to the end (scripts/release.ts)
 #   rollback   the release step back to the launch template version before the one the fleet runs
+#   patch      the patch path: deploy webapp-$ENV (a newer Debian image is a new template version),
+#              then replace every instance, launch before terminate; new instances boot fully patched
 #   unlock     clear a state lock a killed run left: LOCK_ID=<id> (the refusal message gives it)
 #   delete     destroy webapp-$ENV, first switching the load balancer's deletion protection off where it
 #              is on (a targeted apply of var.deletion_protection=false); the state bucket and its history are kept
@@ -20,7 +22,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-action=${1:?usage: scripts/stack.sh bootstrap|create|update|rollback|unlock|delete|plan|local}
+action=${1:?usage: scripts/stack.sh bootstrap|create|update|rollback|patch|unlock|delete|plan|local}
 [ "$action" = local ] && export LOCAL=1
 ENV=${ENV:-dev}
 export ENV CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE="$PWD/terraform.tfrc"
@@ -129,6 +131,7 @@ case "$action" in
   create) create ;;
   update) deploy ;;
   rollback) tsx scripts/release.ts rollback ;;
+  patch) check_lock "$state_key" && cdktf deploy "webapp-$ENV" "${flags[@]}" && tsx scripts/release.ts patch ;;
   unlock) unlock ;;
   delete) delete ;;
   plan) plan ;;

@@ -106,7 +106,7 @@ export class WebAppStack extends TerraformStack {
         apachePort: APACHE_PORT,
         loadBalancerIdleTimeoutSeconds: settings.loadBalancer.idleTimeoutSeconds,
         shutdownTimeoutSeconds: settings.service.shutdownTimeoutSeconds,
-        trustedProxyCidr: network.vpcCidrBlock,
+        trustedProxyCidrs: network.publicSubnetCidrBlocks,
         workerMemoryMaxMegabytes: WORKER_MEMORY_MAX_MEGABYTES,
       }),
       tags,

@@ -38,8 +38,12 @@ function portIsFree(port: number): Promise<boolean> {
  * free now: what webapp-configure-workers lays out from them is then free to listen on.
  */
 export async function freePortBases(count: number): Promise<{ a: number; b: number }> {
+  // Below the kernel's ephemeral range (32768 and up by default): an outgoing connection (apt, the
+  // AWS CLI, Apache to a worker) can take any port there between this check and a worker's start.
+  const ephemeralStart = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+  const highest = Math.min(ephemeralStart, 32_768) - 2 * MAX_WORKERS;
   for (let attempt = 0; attempt < 50; attempt++) {
-    const a = 20_000 + Math.floor(Math.random() * 30_000);
+    const a = 10_000 + Math.floor(Math.random() * (highest - 10_000));
     const b = a + MAX_WORKERS;
     const ports = Array.from({ length: count }, (_, index) => [a + index, b + index]).flat();
     if ((await Promise.all(ports.map(portIsFree))).every(Boolean)) return { a, b };
@@ -94,7 +98,7 @@ export interface ApacheSite {
  * Debian's module files and the rendered ports, backend and site files.
  */
 export interface SiteOptions {
-  readonly trustedProxyCidr?: string;
+  readonly trustedProxyCidrs?: readonly string[];
   /** Worker settings on top of the rendered service.env, e.g. ACCESS_LOG=true for a test that reads what reached a worker. */
   readonly serviceEnv?: NodeJS.ProcessEnv;
   /** Leaves Apache's page cache out (the benchmark measures what it adds). */
@@ -121,7 +125,7 @@ export async function layOutSite(releaseDir: string, options: SiteOptions = {}):
     apachePort,
     loadBalancerIdleTimeoutSeconds: 60,
     shutdownTimeoutSeconds: 10,
-    trustedProxyCidr: options.trustedProxyCidr ?? '127.0.0.0/8',
+    trustedProxyCidrs: options.trustedProxyCidrs ?? ['127.0.0.0/8'],
     workerMemoryMaxMegabytes: 512,
   };
   const files = new Map<string, string>();

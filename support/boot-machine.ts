@@ -51,6 +51,10 @@ export interface BootMachine {
   installRelease(settings: string): Promise<{ status: number | null; stdout: string; stderr: string }>;
   /** Runs cloud-init's boot stages in order, watching /health through Apache meanwhile. */
   boot(): Promise<BootOutcome>;
+  /** The emulator's S3 endpoint, which the machine's AWS CLI uses. */
+  readonly awsEndpoint: string;
+  /** Points the machine's AWS CLI at another endpoint (a proxy in front of the emulator). */
+  useAwsEndpoint(endpoint: string): void;
   /** The worker port sets webapp-configure-workers laid out at boot (one worker per CPU). */
   workerPorts(): { a: number[]; b: number[] };
   destroy(): void;
@@ -60,6 +64,8 @@ export interface BootOptions {
   /** The CPUs the machine boots on, as taskset takes them (`0`, `0-1`): what nproc counts there. @default - every CPU */
   readonly cpus?: string;
 }
+
+const awsConfig = (endpoint: string) => `[default]\nregion = ${BOOT_REGION}\nendpoint_url = ${endpoint}\n`;
 
 /** How many CPUs a taskset list names (`0` -> 1, `0-1` -> 2), or this machine's when none. */
 function cpuCount(cpus: string | undefined): number {
@@ -118,7 +124,7 @@ export async function prepareBootMachine(options: BootOptions = {}): Promise<Boo
       apachePort: await freePort(),
       loadBalancerIdleTimeoutSeconds: 60,
       shutdownTimeoutSeconds: 10,
-      trustedProxyCidr: '127.0.0.0/8',
+      trustedProxyCidrs: ['127.0.0.0/8'],
       workerMemoryMaxMegabytes: 512,
     };
 
@@ -128,7 +134,9 @@ export async function prepareBootMachine(options: BootOptions = {}): Promise<Boo
       [`${NOCLOUD_SEED}/user-data`]: renderUserData(input),
       [`${NOCLOUD_SEED}/meta-data`]: `instance-id: ${BOOT_INSTANCE_ID}\nlocal-hostname: boot-test\n`,
       '/etc/cloud/cloud.cfg.d/90-boot-test.cfg': 'datasource_list: [NoCloud]\n',
-      '/root/.aws/config': `[default]\nregion = ${BOOT_REGION}\nendpoint_url = ${moto.endpoint}\n`,
+      // As Debian's EC2 image ships it (unattended upgrades on), so the boot test sees the patch policy win.
+      '/etc/apt/apt.conf.d/20auto-upgrades': 'APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "1";\n',
+      '/root/.aws/config': awsConfig(moto.endpoint),
       '/root/.aws/credentials': `[default]\naws_access_key_id = ${FAKE_CREDENTIALS.accessKeyId}\naws_secret_access_key = ${FAKE_CREDENTIALS.secretAccessKey}\n`,
       // Site-wide worker settings: webapp-configure-workers copies them into each worker's drop-ins.
       '/etc/webapp/worker.conf.d/90-boot-test.conf': `[Service]\nEnvironment=IMDS_ENDPOINT=http://127.0.0.1:${imdsPort}\n`,
@@ -181,6 +189,8 @@ export async function prepareBootMachine(options: BootOptions = {}): Promise<Boo
         else stopWatching = true;
         return { stages, provisioningToHealthyMs: firstHealthyAt > 0 ? firstHealthyAt - startedAt : 0 };
       },
+      awsEndpoint: moto.endpoint,
+      useAwsEndpoint: (endpoint) => writeFileSync(join(root, 'root/.aws/config'), awsConfig(endpoint)),
       workerPorts: () => readWorkerPorts(readFileSync(join(root, 'etc/webapp/workers.env'), 'utf8')),
       destroy,
     };

@@ -9,7 +9,7 @@ const root = join(import.meta.dirname, '..', '..');
 const path = join(root, '.github', 'workflows', 'ci.yml');
 const text = readFileSync(path, 'utf8');
 const workflow = parse(text);
-type Step = { uses?: string; run?: string; with?: Record<string, string> };
+type Step = { uses?: string; run?: string; if?: string; with?: Record<string, string> };
 const steps = (job: string): Step[] => workflow.jobs[job].steps;
 
 describe('.github/workflows/ci.yml', () => {
@@ -19,7 +19,7 @@ describe('.github/workflows/ci.yml', () => {
   });
 
   test('tests everything on every push and pull request, with make test as CI here does', () => {
-    expect(Object.keys(workflow.on).sort()).toEqual(['pull_request', 'push']);
+    expect(Object.keys(workflow.on).sort()).toEqual(['pull_request', 'push', 'schedule']);
     expect(workflow.jobs.test.if).toBeUndefined();
     expect(steps('test').some((step) => step.run?.includes('make test'))).toBe(true);
   });
@@ -27,9 +27,16 @@ describe('.github/workflows/ci.yml', () => {
   test('plans and comments the review on pull requests, deploys only from main behind an environment', () => {
     expect(workflow.jobs.plan.if).toBe("github.event_name == 'pull_request'");
     expect(steps('plan').find((step) => step.uses?.startsWith('marocchino/sticky-pull-request-comment@'))?.with?.path).toBe('cdktf.out/stacks/webapp-${{ env.DEPLOY_ENV }}/plan.review.md');
-    expect(workflow.jobs.deploy.if).toBe("github.event_name == 'push' && github.ref == 'refs/heads/main'");
+    expect(workflow.jobs.deploy.if).toBe("(github.event_name == 'push' || github.event_name == 'schedule') && github.ref == 'refs/heads/main'");
     expect(workflow.jobs.deploy.environment).toBe('production');
-    expect(steps('deploy').map((step) => step.run).filter(Boolean)).toEqual(['.github/provider-mirror.sh', 'make plan ENV="$DEPLOY_ENV"', 'make create_stack ENV="$DEPLOY_ENV"']);
+    expect(steps('deploy').map((step) => step.run).filter(Boolean)).toEqual(['.github/provider-mirror.sh', 'make plan ENV="$DEPLOY_ENV"', 'make create_stack ENV="$DEPLOY_ENV"', 'make patch ENV="$DEPLOY_ENV"']);
+  });
+
+  test('patches the fleet weekly by replacing it (the patch policy), and deploys only on pushes', () => {
+    expect(workflow.on.schedule).toEqual([{ cron: '0 4 * * 2' }]);
+    const byRun = (command: string) => steps('deploy').find((step) => step.run?.startsWith(command));
+    expect(byRun('make patch')?.if).toBe("github.event_name == 'schedule'");
+    expect(byRun('make create_stack')?.if).toBe("github.event_name == 'push'");
   });
 
   test('gets AWS credentials only from OIDC roles, never stored keys, and the token only where it is used', () => {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { workerUnit } from '../../provisioning/render-user-data.js';
 import { BOOT_INSTANCE_ID, BOOT_REGION, type BootMachine, NOCLOUD_SEED, prepareBootMachine } from '../../support/boot-machine.js';
 import { startLoad } from '../../support/load.js';
+import { refusingProxy } from '../../support/refusing-proxy.js';
 import { variantRelease } from '../../support/release-process.js';
 
 /** What a chroot lacks that a real instance has (network tools, a block device, SSH): cloud-init may warn of these only. */
@@ -64,6 +65,19 @@ describe('the rendered user data on Debian 13', () => {
     expect(readFileSync(join(boot.machine.root, 'etc/webapp/apache-members.conf'), 'utf8').match(/BalancerMember/g)).toHaveLength(ports.a.length);
   }, 900_000);
 
+  test("the patch policy is in force: apt's periodic jobs and unattended upgrades off despite the image's own setting, packages upgraded at boot", () => {
+    // The machine starts with Debian's EC2 image's 20auto-upgrades (unattended upgrades on).
+    const periodic = boot.machine.run(['apt-config', 'dump', 'APT::Periodic']);
+    expect(periodic.status).toBe(0);
+    for (const setting of ['APT::Periodic::Enable "0";', 'APT::Periodic::Update-Package-Lists "0";', 'APT::Periodic::Unattended-Upgrade "0";']) {
+      expect(periodic.stdout.split('\n')).toContain(setting);
+    }
+    // apt's daily job, which the image's timers run, does nothing with it.
+    const daily = boot.machine.run(['sh', '-x', '/usr/lib/apt/apt.systemd.daily', 'update']);
+    expect({ status: daily.status, acted: /apt-get|unattended-upgrade/.test(daily.stderr) }).toEqual({ status: 0, acted: false });
+    expect(readFileSync(join(boot.machine.root, 'var/log/cloud-init.log'), 'utf8')).toMatch(/apt-get.*dist-upgrade/);
+  });
+
   test('refuses a release whose sha256 does not match, loudly, and the previous release keeps serving', async () => {
     const run = await boot.installRelease(boot.releaseSettings({ RELEASE_SHA256: '0'.repeat(64), RELEASE_ID: 'ffffffffffffffff' }));
     expect(run.status).toBe(1);
@@ -71,6 +85,46 @@ describe('the rendered user data on Debian 13', () => {
     expect(readlinkSync(join(boot.machine.root, 'opt/webapp/current'))).toBe(`releases/${boot.input.releaseId}`);
     expect(await (await fetch(url('/version'))).json()).toMatchObject({ releaseId: boot.input.releaseId });
   }, 120_000);
+
+  test('retries a fetch refused as IAM refuses a policy it has not caught up with, and installs the release', async () => {
+    // GIVEN S3 that answers AccessDenied to the first two reads of the release (which the CLI does not retry)
+    const next = variantRelease(boot.releaseDir, 'fetched on the third try');
+    const upload = await boot.uploadRelease(next.archivePath);
+    const proxy = await refusingProxy(boot.awsEndpoint, upload.key.split('/')[1], 2);
+    boot.useAwsEndpoint(proxy.endpoint);
+    try {
+      // WHEN the install script runs (first retry after 1 s)
+      const run = await boot.installRelease(
+        boot.releaseSettings({ RELEASE_KEY: upload.key, RELEASE_VERSION_ID: upload.versionId, RELEASE_SHA256: upload.sha256, RELEASE_ID: next.releaseId, FETCH_FIRST_DELAY_SECONDS: '1' }),
+      );
+      // THEN it said why each try failed, waited longer each time, and the third try installed it
+      expect({ status: run.status, stderr: run.status === 0 ? '' : run.stderr }).toEqual({ status: 0, stderr: '' });
+      expect(run.stderr).toMatch(/fetch attempt 1 failed \(.*AccessDenied.*\); trying again in 1s/);
+      expect(run.stderr).toMatch(/fetch attempt 2 failed \(.*AccessDenied.*\); trying again in 2s/);
+      expect(run.stderr).not.toMatch(/fetch attempt 3 failed/);
+      expect(proxy.refused()).toBe(2);
+      expect(await (await fetch(url('/version'))).json()).toMatchObject({ releaseId: next.releaseId });
+    } finally {
+      boot.useAwsEndpoint(boot.awsEndpoint);
+      proxy.close();
+    }
+  }, 300_000);
+
+  test('gives up on a release it may never read, after its bounded tries, and the previous release keeps serving', async () => {
+    const serving = ((await (await fetch(url('/version'))).json()) as { releaseId: string }).releaseId;
+    const proxy = await refusingProxy(boot.awsEndpoint, boot.input.objectKey.split('/')[1], 100);
+    boot.useAwsEndpoint(proxy.endpoint);
+    try {
+      const run = await boot.installRelease(boot.releaseSettings({ RELEASE_ID: 'eeeeeeeeeeeeeeee', FETCH_ATTEMPTS: '3', FETCH_FIRST_DELAY_SECONDS: '1' }));
+      expect(run.status).toBe(1);
+      expect(run.stderr).toMatch(/FAILED: could not download s3:\/\/\S+ after 3 attempts: .*AccessDenied/);
+      expect(proxy.refused()).toBe(3);
+      expect(await (await fetch(url('/version'))).json()).toMatchObject({ releaseId: serving });
+    } finally {
+      boot.useAwsEndpoint(boot.awsEndpoint);
+      proxy.close();
+    }
+  }, 300_000);
 
   test('switches to a new release without a failed request', async () => {
     // GIVEN a second release in the bucket and steady traffic through Apache, on /version, which
@@ -145,7 +199,7 @@ describe('the same user data on a machine with one vCPU', () => {
   test('boots one worker, and a release switch on it loses no request', async () => {
     // GIVEN cloud-init on one CPU (what nproc counts there)
     const { stages } = await small.boot();
-    expect(stages.map(({ stage, status }) => ({ stage, status }))).toEqual(stages.map(({ stage }) => ({ stage, status: 0 })));
+    expect(stages.map(({ stage, status, stderr }) => ({ stage, status, stderr }))).toEqual(stages.map(({ stage }) => ({ stage, status: 0, stderr: '' })));
     // THEN one worker on each port set, one balancer member, and the site serves
     const ports = small.workerPorts();
     expect([ports.a.length, ports.b.length]).toEqual([1, 1]);

@@ -14,12 +14,21 @@ describe('renderUserData', () => {
   test('is cloud-config that installs Apache, Node.js and the AWS CLI from Debian, and no npm', () => {
     expect(userData.startsWith('#cloud-config\n')).toBe(true);
     expect(document.package_update).toBe(true);
+    // Every instance boots fully patched (the patch policy), rebooting first when a package asks for it.
+    expect([document.package_upgrade, document.package_reboot_if_required]).toEqual([true, true]);
     expect(document.packages).toEqual(['apache2', 'nodejs', 'awscli', 'python3']);
     expect(userData).not.toMatch(/npm (install|ci)/);
   });
 
-  test('writes every file after the packages are installed', () => {
-    expect(document.write_files.map((entry: { path: string }) => entry.path)).toEqual([
+  test('writes the patch policy first, before any package is touched, and every other file after the packages are installed', () => {
+    const [policy, ...rest] = document.write_files;
+    expect(policy).toEqual({
+      path: '/etc/apt/apt.conf.d/99webapp-patch-policy',
+      permissions: '0644',
+      owner: 'root:root',
+      content: expect.stringContaining('APT::Periodic::Enable "0";\nAPT::Periodic::Update-Package-Lists "0";\nAPT::Periodic::Unattended-Upgrade "0";\n'),
+    });
+    expect(rest.map((entry: { path: string }) => entry.path)).toEqual([
       '/etc/webapp/release.env',
       '/etc/webapp/service.env',
       '/etc/apache2/ports.conf',
@@ -32,7 +41,7 @@ describe('renderUserData', () => {
       '/usr/local/sbin/webapp-configure-workers',
       '/usr/local/sbin/webapp-install-release',
     ]);
-    expect(document.write_files.every((entry: { defer: boolean; owner: string }) => entry.defer === true && entry.owner === 'root:root')).toBe(true);
+    expect(rest.every((entry: { defer: boolean; owner: string }) => entry.defer === true && entry.owner === 'root:root')).toBe(true);
     expect(document.write_files.at(-1).permissions).toBe('0755');
   });
 
@@ -81,7 +90,7 @@ describe('renderUserData', () => {
       'BalancerMember "http://127.0.0.1:@PORT@" ttl=60 retry=1 connectiontimeout=2 timeout=30 hcmethod=GET hcuri=/health hcinterval=1 hcfails=1 hcpasses=1\n',
     );
     expect(fileAt('/etc/webapp/service.env')).toContain(`KEEP_ALIVE_TIMEOUT_MS=${SERVICE_KEEP_ALIVE_TIMEOUT_MS}`);
-    expect(backend).toContain('Define WEBAPP_TRUSTED_PROXY_CIDR 10.10.0.0/16');
+    expect(backend).toContain('Define WEBAPP_TRUSTED_PROXY_CIDRS "10.10.0.0/20 10.10.16.0/20"');
   });
 
   test('gives systemd a stop timeout above the service drain bound, and a memory limit', () => {

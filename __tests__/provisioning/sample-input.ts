@@ -12,6 +12,6 @@ export const SAMPLE_INPUT: UserDataInput = {
   apachePort: 80,
   loadBalancerIdleTimeoutSeconds: 60,
   shutdownTimeoutSeconds: 10,
-  trustedProxyCidr: '10.10.0.0/16',
+  trustedProxyCidrs: ['10.10.0.0/20', '10.10.16.0/20'],
   workerMemoryMaxMegabytes: 512,
 };

@@ -59,7 +59,7 @@ class ScriptedFleet implements FleetApi {
 }
 
 const group: GroupConfiguration = { launchTemplateId: 'lt-1', version: 3 };
-const run = (_fleet: FleetApi, extra: { emulator?: boolean; retryRolledBack?: boolean } = {}) => {
+const run = (_fleet: FleetApi, extra: { emulator?: boolean; retryRolledBack?: boolean; replaceAll?: boolean } = {}) => {
   const lines: string[] = [];
   return { lines, options: { groupName: 'webapp-dev', log: (line: string) => lines.push(line), sleep: async () => {}, ...extra } };
 };
@@ -134,6 +134,17 @@ describe('the release step', () => {
     expect(fleet.moved).toEqual([{ LaunchTemplate: { LaunchTemplateId: 'lt-1', Version: '4' } }]);
     expect(fleet.started).toEqual([]);
     expect(lines[0]).toContain('emulator: no instance refresh (moto lacks StartInstanceRefresh)');
+  });
+});
+
+describe('make patch', () => {
+  test('replaces every instance even on the current version: no skip matching, still launch before terminate with auto rollback', async () => {
+    const fleet = new ScriptedFleet(group, 3, [1, 2, 3]);
+    const { lines, options } = run(fleet, { replaceAll: true });
+    expect(await rollToRelease(fleet, options)).toMatchObject({ kind: 'finished', from: 3, to: 3, refresh: { status: 'Successful' } });
+    expect(fleet.started[0].Preferences).toEqual({ MinHealthyPercentage: 100, MaxHealthyPercentage: 200, AutoRollback: true, SkipMatching: false });
+    expect(fleet.started[0].DesiredConfiguration).toEqual({ LaunchTemplate: { LaunchTemplateId: 'lt-1', Version: '3' } });
+    expect(lines[0]).toBe('instance refresh refresh-1: every instance of webapp-dev, on launch template version 3 (launch before terminate, auto rollback)');
   });
 });
 

@@ -36,7 +36,8 @@ function expectNothingLeaked(body: string) {
 
 beforeAll(async () => {
   // The workers' access log is off on instances (Apache's has each request); on here to see what reached a worker.
-  running = await startSite(buildRelease(), { trustedProxyCidr: `${LOAD_BALANCER}/32`, serviceEnv: { ACCESS_LOG: 'true' } });
+  // Two ranges, as a load balancer in two subnets has; its address is in the second.
+  running = await startSite(buildRelease(), { trustedProxyCidrs: ['127.0.0.5/32', `${LOAD_BALANCER}/32`], serviceEnv: { ACCESS_LOG: 'true' } });
 }, 60_000);
 
 afterAll(() => running?.stop());

@@ -99,10 +99,22 @@ trap 'rm -rf "$work"' EXIT
 release_dir="$WEBAPP_ROOT/releases/$RELEASE_ID"
 previous=$(readlink "$WEBAPP_ROOT/current" 2>/dev/null || true)
 
+# At first boot the instance profile's credentials can lag (the CLI asks the metadata service once,
+# for 1 s, by default), and IAM is eventually consistent: a just-attached policy can answer
+# AccessDenied, which the CLI does not retry. So: more metadata attempts, the CLI's standard retries
+# for throttling and 5xx, and a few tries of our own with backoff, well inside the grace period.
+export AWS_METADATA_SERVICE_NUM_ATTEMPTS=5 AWS_METADATA_SERVICE_TIMEOUT=5 AWS_RETRY_MODE=standard AWS_MAX_ATTEMPTS=5
+: "${FETCH_ATTEMPTS:=5}" "${FETCH_FIRST_DELAY_SECONDS:=2}"
 log "fetching s3://$RELEASE_BUCKET/$RELEASE_KEY (version $RELEASE_VERSION_ID)"
-aws s3api get-object --region "$AWS_REGION" --bucket "$RELEASE_BUCKET" --key "$RELEASE_KEY" \
-  --version-id "$RELEASE_VERSION_ID" "$work/release.zip" >/dev/null \
-  || fail "could not download s3://$RELEASE_BUCKET/$RELEASE_KEY"
+attempt=1 delay=$FETCH_FIRST_DELAY_SECONDS
+until aws s3api get-object --region "$AWS_REGION" --bucket "$RELEASE_BUCKET" --key "$RELEASE_KEY" \
+  --version-id "$RELEASE_VERSION_ID" "$work/release.zip" >/dev/null 2>"$work/fetch.err"; do
+  reason=$(tr -s '\n' ' ' <"$work/fetch.err" | tail -c 300)
+  [ "$attempt" -lt "$FETCH_ATTEMPTS" ] || fail "could not download s3://$RELEASE_BUCKET/$RELEASE_KEY after $attempt attempts: $reason"
+  log "fetch attempt $attempt failed ($reason); trying again in ${delay}s"
+  sleep "$delay"
+  attempt=$((attempt + 1)) delay=$((delay * 2))
+done
 actual=$(sha256sum "$work/release.zip" | cut -d' ' -f1)
 [ "$actual" = "$RELEASE_SHA256" ] || fail "sha256 mismatch for $RELEASE_KEY: expected $RELEASE_SHA256, got $actual"
 log "fetched, sha256 matches"

@@ -66,11 +66,13 @@ describe('GET /version', () => {
     const pending: ServerResponse[] = [];
     const imds = await listen((_req, res) => void pending.push(res));
     cleanups.push(() => new Promise((resolve) => { imds.server.closeAllConnections(); imds.server.close(resolve); }));
-    const app = await appWith({ IMDS_ENABLED: 'true', IMDS_ENDPOINT: imds.url, IMDS_TIMEOUT_MS: '300' });
+    const app = await appWith({ IMDS_ENABLED: 'true', IMDS_ENDPOINT: imds.url, IMDS_TIMEOUT_MS: '2000' });
 
+    // Well before the metadata lookup gives up (a margin that a loaded CI machine keeps).
     const startedAt = Date.now();
     const res = await request(app.getHttpServer()).get('/version').expect(200);
-    expect(Date.now() - startedAt).toBeLessThan(250);
+    expect(Date.now() - startedAt).toBeLessThan(1000);
+    expect(pending).toHaveLength(1);
     expect(res.body).toMatchObject({ instanceId: null, availabilityZone: null });
 
     await app.get(InstanceMetadataService).settled();
