@@ -27,4 +27,11 @@ describe('alarm topic', () => {
     expect(key.enable_key_rotation).toBe(true);
     expect(key.bypass_policy_lockout_safety_check).toBeUndefined();
   });
+
+  // Source: AWS KMS API reference, ScheduleKeyDeletion PendingWindowInDays: 7 to 30 days.
+  test.each(WEB_APP_STACKS)('%s: its key waits 7 to 30 days before deletion, as KMS allows', (_label, json) => {
+    const key: Json = resourceBehind(json, 'aws_kms_key', onlyResource(json, 'aws_sns_topic').kms_master_key_id);
+    expect(key.deletion_window_in_days).toBeGreaterThanOrEqual(7);
+    expect(key.deletion_window_in_days).toBeLessThanOrEqual(30);
+  });
 });
