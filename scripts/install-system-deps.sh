@@ -18,6 +18,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-command -v terraform >/dev/null || { echo "terraform is missing: the machine image should carry Terraform >= 1.10" >&2; exit 1; }
+command -v terraform >/dev/null || { echo "terraform is missing: the machine image should carry Terraform >= 1.11" >&2; exit 1; }
 [ -d /opt/tf-plugins/registry.terraform.io/hashicorp/aws/5.100.0 ] \
   || { echo "the AWS provider 5.100.0 mirror is missing under /opt/tf-plugins" >&2; exit 1; }
