@@ -119,7 +119,11 @@ delete() {
   local dir lb
   dir=$(synth_and_init)
   lb=$(terraform -chdir="$dir" state list | grep '^aws_lb\.' || true)
-  if [ -n "$lb" ] && terraform -chdir="$dir" state show -no-color "$lb" | grep -Eq '^ *enable_deletion_protection *= *true$'; then
+  # Read whole before matching: `terraform state show | grep -q` under pipefail fails when grep
+  # exits at the match and terraform's next write meets a closed pipe.
+  local shown=""
+  [ -n "$lb" ] && shown=$(terraform -chdir="$dir" state show -no-color "$lb")
+  if grep -Eq '^ *enable_deletion_protection *= *true$' <<<"$shown"; then
     echo "switching off deletion protection of $lb before destroying" >&2
     terraform -chdir="$dir" apply -input=false -no-color -auto-approve -target="$lb" -var deletion_protection=false
   fi
