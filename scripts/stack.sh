@@ -80,12 +80,13 @@ bootstrap() {
   esac
 }
 
-deploy() { check_lock "$state_key" && cdktf deploy "webapp-$ENV" "${flags[@]}" && tsx scripts/release.ts roll; }
+# Deploys webapp-$ENV, then the release step: `roll` (onto a new release) or `patch` (every instance).
+deploy() { check_lock "$state_key" && cdktf deploy "webapp-$ENV" "${flags[@]}" && tsx scripts/release.ts "$1"; }
 
 create() {
   # The hosted zone is the user's, looked up by name; in the emulator it must be made first.
   [ "${LOCAL:-}" = 1 ] && tsx scripts/emulator-hosted-zone.ts
-  bootstrap && deploy
+  bootstrap && deploy roll
 }
 
 unlock() {
@@ -111,7 +112,7 @@ plan() {
     || { cat "$dir/plan.txt" >&2; return 1; }
   terraform -chdir="$dir" show -json plan.tfplan >"$dir/plan.json"
   echo "plan: $dir/plan.tfplan (text: plan.txt, JSON: plan.json)" >&2
-  node_modules/.bin/tsx scripts/plan-review.ts "$dir/plan.json"
+  tsx scripts/plan-review.ts "$dir/plan.json"
 }
 
 delete() {
@@ -133,9 +134,9 @@ delete() {
 case "$action" in
   bootstrap) bootstrap ;;
   create) create ;;
-  update) deploy ;;
+  update) deploy roll ;;
   rollback) tsx scripts/release.ts rollback ;;
-  patch) check_lock "$state_key" && cdktf deploy "webapp-$ENV" "${flags[@]}" && tsx scripts/release.ts patch ;;
+  patch) deploy patch ;;
   unlock) unlock ;;
   delete) delete ;;
   plan) plan ;;
