@@ -48,7 +48,7 @@ $(NPM_STAMP): package.json package-lock.json
 
 install: $(NPM_STAMP) ## Install the pinned npm packages (npm ci)
 
-deps: $(NPM_STAMP) venv ## Everything the tests need: npm packages, Debian packages (apache2, debootstrap, mod_wsgi and Flask for the benchmark), the Python venv
+deps: $(NPM_STAMP) venv ## Everything the tests need: npm packages, Debian packages (apache2, debootstrap, systemd-container, mod_wsgi and Flask for the benchmark), the Python venv
 	scripts/install-system-deps.sh
 
 venv: ## The Python virtual environment with moto (the local AWS endpoint) and checkov

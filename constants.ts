@@ -20,6 +20,11 @@ export const SERVICE_PORT_BASES = { a: 3000, b: 3200 } as const;
 export const WORKER_MEMORY_MAX_MEGABYTES = 512;
 /** Port Apache listens on; the load balancer's target group sends traffic here. */
 export const APACHE_PORT = 80;
+/**
+ * Loopback-only port of Apache's balancer manager (the install script's release switch). Below 1024,
+ * so only root can listen there: no worker can take it before Apache does.
+ */
+export const APACHE_BALANCER_MANAGER_PORT = 81;
 
 /** How long in-flight requests may take to finish after SIGTERM before connections are cut. */
 export const SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -67,3 +72,23 @@ export const DEBIAN_AMI_OWNER = '136693071363';
  * (BENCHMARKS.md), so that a per-second figure written by mistake is refused.
  */
 export const MIN_REQUESTS_PER_TARGET_PER_MINUTE = 6_000;
+
+/**
+ * The boot budget. Power-on to the first healthy answer through Apache, the user data as shipped, on
+ * a root filesystem built like Debian's EC2 image, as `npm run bench:boot` last measured it
+ * (BENCHMARKS.md, "Boot budget"; the benchmark says when a new figure needs this one raised).
+ */
+export const MEASURED_BOOT_TO_HEALTHY_SECONDS = 23;
+/**
+ * The group's health-check grace period and default instance warmup, from a measured boot: four
+ * times the figure (an instance's root volume reads each block from its snapshot the first time, and
+ * a small burstable instance is slower than this machine), plus 60 s for what the boot machine does
+ * not run (firmware, kernel and initramfs, EC2's datasource) and the load balancer's two passing
+ * checks, rounded up to 10 s. Warmup equals the grace period: until then the instance's CPU is apt's
+ * and dpkg's, not load, and must not count toward the scaling target.
+ */
+export function bootBudgetSeconds(measuredBootToHealthySeconds: number): number {
+  return Math.ceil((4 * measuredBootToHealthySeconds + 60) / 10) * 10;
+}
+/** The defaults of fleet.healthCheckGracePeriodSeconds and fleet.instanceWarmupSeconds. */
+export const BOOT_BUDGET_SECONDS = bootBudgetSeconds(MEASURED_BOOT_TO_HEALTHY_SECONDS);

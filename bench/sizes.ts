@@ -5,7 +5,7 @@
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { APACHE_PORT, SERVICE_PORT_BASES, WORKER_MEMORY_MAX_MEGABYTES } from '../constants.js';
+import { APACHE_BALANCER_MANAGER_PORT, APACHE_PORT, SERVICE_PORT_BASES, WORKER_MEMORY_MAX_MEGABYTES } from '../constants.js';
 import { renderUserData } from '../provisioning/render-user-data.js';
 import { buildRelease } from '../support/release-process.js';
 
@@ -29,6 +29,7 @@ const userData = renderUserData({
   archiveSha256: 'a'.repeat(64),
   portBases: SERVICE_PORT_BASES,
   apachePort: APACHE_PORT,
+  balancerManagerPort: APACHE_BALANCER_MANAGER_PORT,
   loadBalancerIdleTimeoutSeconds: 60,
   shutdownTimeoutSeconds: 10,
   trustedProxyCidrs: ['10.10.0.0/20', '10.10.16.0/20', '10.10.32.0/20'],

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { s3BucketNameProblem } from '../constructs/aws-names.js';
 import { AWS_REGIONS } from '../constructs/aws-regions.js';
 import { instanceArchitecture } from '../constructs/instance-architecture.js';
-import { MIN_REQUESTS_PER_TARGET_PER_MINUTE } from '../constants.js';
+import { BOOT_BUDGET_SECONDS, MIN_REQUESTS_PER_TARGET_PER_MINUTE } from '../constants.js';
 
 /** Rules shared by the configuration files; every message says what a value must be. */
 const awsRegion = z.string().refine((region) => AWS_REGIONS.includes(region), 'must be an AWS region such as eu-west-1');
@@ -97,8 +97,9 @@ const fleet = z
     rootVolumeSizeGiB: z.number().int().min(8, 'must be at least 8 (the Debian image size)').max(1024).default(8),
     /** Customer managed KMS key for the root volumes; its policy must grant Auto Scaling (README). Default: the AWS managed aws/ebs key. */
     rootVolumeKmsKeyArn: kmsKeyArn.optional(),
-    healthCheckGracePeriodSeconds: positiveSeconds.default(180),
-    instanceWarmupSeconds: positiveSeconds.default(120),
+    /** Default: the boot budget (constants.ts, from the measured boot; BENCHMARKS.md, "Boot budget"). */
+    healthCheckGracePeriodSeconds: positiveSeconds.default(BOOT_BUDGET_SECONDS),
+    instanceWarmupSeconds: positiveSeconds.default(BOOT_BUDGET_SECONDS),
     spotPercentAboveBase: z.number().int().min(0).max(100, 'must be 0 to 100').default(0),
   })
   .strict()

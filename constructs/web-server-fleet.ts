@@ -11,7 +11,7 @@ import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
 import { Fn, type ITerraformDependable, TerraformLocal, Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { DEBIAN_AMI_OWNER, RELEASE_KEY_PREFIX } from '../constants.js';
+import { BOOT_BUDGET_SECONDS, DEBIAN_AMI_OWNER, RELEASE_KEY_PREFIX } from '../constants.js';
 import { iamNamePrefixProblem } from './aws-names.js';
 import { ConfigError } from './config-error.js';
 import { instanceArchitecture } from './instance-architecture.js';
@@ -58,9 +58,9 @@ export interface WebServerFleetProps {
   readonly requestsPerTarget?: number;
   /** Root volume size. @default 8 */
   readonly rootVolumeSizeGiB?: number;
-  /** Seconds after launch before ELB health checks count. @default 180 */
+  /** Seconds after launch before ELB health checks count. @default BOOT_BUDGET_SECONDS (from the measured boot) */
   readonly healthCheckGracePeriodSeconds?: number;
-  /** Seconds a new instance needs before its metrics count for scaling. @default 120 */
+  /** Seconds a new instance needs before its metrics count for scaling. @default BOOT_BUDGET_SECONDS (from the measured boot) */
   readonly instanceWarmupSeconds?: number;
   /** Percentage of capacity above `minCapacity` run on Spot. @default 0 */
   readonly spotPercentAboveBase?: number;
@@ -102,7 +102,7 @@ export class WebServerFleet extends Construct {
     super(scope, id);
     const architecture = validate(props);
     const cpuTargetPercent = props.cpuTargetPercent ?? 50;
-    const instanceWarmupSeconds = props.instanceWarmupSeconds ?? 120;
+    const instanceWarmupSeconds = props.instanceWarmupSeconds ?? BOOT_BUDGET_SECONDS;
     const tags = { Name: props.name, ...props.tags };
 
     const namePrefix = fleetNamePrefix(props.name);
@@ -130,19 +130,17 @@ export class WebServerFleet extends Construct {
       toPort: props.loadBalancer.targetPort,
       referencedSecurityGroupId: securityGroup.id,
     });
-    for (const [ruleId, port, reason] of [
-      ['HttpsOut', 443, 'HTTPS to S3 and the Debian archives'],
-      ['HttpOut', 80, 'HTTP to the Debian archive (packages are signed)'],
-    ] as const) {
-      new VpcSecurityGroupEgressRule(this, ruleId, {
-        securityGroupId: securityGroup.id,
-        description: reason,
-        ipProtocol: 'tcp',
-        fromPort: port,
-        toPort: port,
-        cidrIpv4: '0.0.0.0/0',
-      });
-    }
+    // HTTPS only: Debian's EC2 image names its mirrors with https (cloud-init's generated mirror
+    // lists, https://cdn-aws.deb.debian.org), the AWS CLI reaches S3 over https, and nothing else
+    // leaves an instance. The boot test's root filesystem uses the image's https sources.
+    new VpcSecurityGroupEgressRule(this, 'HttpsOut', {
+      securityGroupId: securityGroup.id,
+      description: 'HTTPS to S3 and the Debian archives',
+      ipProtocol: 'tcp',
+      fromPort: 443,
+      toPort: 443,
+      cidrIpv4: '0.0.0.0/0',
+    });
 
     // --- instance role: read the releases, nothing else (Debian's images carry no SSM agent)
     const assumeRole = new DataAwsIamPolicyDocument(this, 'AssumeRolePolicy', {
@@ -235,7 +233,7 @@ export class WebServerFleet extends Construct {
       maxSize: props.maxCapacity,
       desiredCapacity: props.desiredCapacity ?? props.minCapacity,
       healthCheckType: 'ELB',
-      healthCheckGracePeriod: props.healthCheckGracePeriodSeconds ?? 180,
+      healthCheckGracePeriod: props.healthCheckGracePeriodSeconds ?? BOOT_BUDGET_SECONDS,
       defaultInstanceWarmup: instanceWarmupSeconds,
       targetGroupArns: [props.loadBalancer.targetGroupArn],
       capacityRebalance: true,

@@ -21,6 +21,11 @@ export interface UserDataInput {
   /** Workers per instance instead of one per vCPU (tests, or a service that wants fewer). @default - one per vCPU */
   readonly workers?: number;
   readonly apachePort: number;
+  /**
+   * Loopback-only port of Apache's balancer manager, through which the install script moves the
+   * balancer between the port sets without a reload. A privileged port: no worker can take it.
+   */
+  readonly balancerManagerPort: number;
   /** The load balancer's idle timeout; Apache keeps client connections a little longer. */
   readonly loadBalancerIdleTimeoutSeconds: number;
   /** The service's graceful shutdown bound; systemd waits a little longer before killing. */
@@ -39,12 +44,19 @@ export const WEBAPP_ROOT = '/opt/webapp';
 /** Apache keeps pooled backend connections for less than Node's keep-alive timeout. */
 export const BACKEND_CONNECTION_TTL_SECONDS = SERVICE_KEEP_ALIVE_TIMEOUT_MS / 1000 - 15;
 /** Apache modules the site uses. */
-export const APACHE_MODULES = ['proxy', 'proxy_http', 'proxy_balancer', 'lbmethod_byrequests', 'lbmethod_bybusyness', 'slotmem_shm', 'proxy_hcheck', 'headers', 'remoteip', 'reqtimeout', 'alias', 'allowmethods', 'socache_shmcb', 'cache', 'cache_socache'];
+export const APACHE_MODULES = ['proxy', 'proxy_http', 'proxy_balancer', 'lbmethod_byrequests', 'lbmethod_bybusyness', 'slotmem_shm', 'proxy_hcheck', 'headers', 'remoteip', 'reqtimeout', 'alias', 'allowmethods', 'socache_shmcb', 'cache', 'cache_socache', 'auth_basic', 'authn_core', 'authn_file', 'authz_user'];
 /** Debian 13 packages; Node 20 from Debian, no npm install at boot. */
 export const PACKAGES = ['apache2', 'nodejs', 'awscli', 'python3'];
 
-/** Apache's balancer members, included by the backend configuration; the install script swaps it for one of the two sets. */
+/**
+ * Apache's balancer members, both port sets, one of them disabled; included by the site. The install
+ * script switches sets live through the balancer manager and keeps this file saying the same, so a
+ * later reload or restart (logrotate's, a reboot's) comes up on the set that serves.
+ */
 export const APACHE_MEMBERS_FILE = '/etc/webapp/apache-members.conf';
+/** The balancer manager's password (root only) and its bcrypt hash (Apache's children read it); made at boot. */
+export const BALANCER_MANAGER_SECRET_FILE = '/etc/webapp/balancer-manager.secret';
+export const BALANCER_MANAGER_USERS_FILE = '/etc/webapp/balancer-manager.htpasswd';
 /** Where a template line names the worker's port; webapp-configure-workers fills it in. */
 const PORT_PLACEHOLDER = '@PORT@';
 
@@ -54,11 +66,24 @@ export const MAX_WORKERS = 128;
 /** The systemd unit of the worker on `port`. */
 export const workerUnit = (port: number) => `webapp-${port}.service`;
 
-const file = (name: string) => readFileSync(new URL(`./files/${name}`, import.meta.url), 'utf8');
+/**
+ * A file of provisioning/files as it lands on an instance: without its comment lines (EC2 takes 16 KB
+ * of user data; the comments are half of it), with a line that says where to read them. The
+ * shebang stays.
+ */
+const file = (name: string) => {
+  const [first, ...rest] = readFileSync(new URL(`./files/${name}`, import.meta.url), 'utf8').split('\n');
+  const shebang = first.startsWith('#!') ? [first] : [];
+  const body = (shebang.length > 0 ? rest : [first, ...rest]).filter((line) => !/^\s*#/.test(line));
+  return [...shebang, `# provisioning/files/${name} of the webapp repository, without its comments`, ...body].join('\n');
+};
 
 /** The files that land on an instance, by absolute path, with their modes. */
 export function renderProvisioningFiles(input: UserDataInput): Array<{ path: string; content: string; permissions: string }> {
   const { a, b } = input.portBases;
+  if (!(Number.isInteger(input.balancerManagerPort) && input.balancerManagerPort >= 1 && input.balancerManagerPort <= 65_535) || input.balancerManagerPort === input.apachePort) {
+    throw new Error(`balancerManagerPort must be a port (1-65535) other than apachePort ${input.apachePort}: got ${input.balancerManagerPort}`);
+  }
   if (Math.abs(a - b) < MAX_WORKERS || Math.min(a, b) < 1024 || Math.max(a, b) + MAX_WORKERS > 65_536) {
     throw new Error(`portBases must be at least ${MAX_WORKERS} apart, with room for ${MAX_WORKERS} ports each between 1024 and 65535: got ${JSON.stringify(input.portBases)}`);
   }
@@ -78,21 +103,12 @@ export function renderProvisioningFiles(input: UserDataInput): Array<{ path: str
     '# Rendered from the launch template settings; the site (sites-available/webapp.conf) uses these.',
     `Define WEBAPP_ROOT ${WEBAPP_ROOT}`,
     `Define WEBAPP_APACHE_PORT ${input.apachePort}`,
+    `Define WEBAPP_MANAGER_PORT ${input.balancerManagerPort}`,
+    `Define WEBAPP_MANAGER_USERS ${BALANCER_MANAGER_USERS_FILE}`,
+    `Define WEBAPP_MEMBERS ${APACHE_MEMBERS_FILE}`,
     `Define WEBAPP_KEEPALIVE_TIMEOUT ${input.loadBalancerIdleTimeoutSeconds + 5}`,
     `Define WEBAPP_TRUSTED_PROXY_CIDRS "${input.trustedProxyCidrs.join(' ')}"`,
     'Define WEBAPP_LOG_DIR ${APACHE_LOG_DIR}',
-    '',
-    `# One member per worker, from ${APACHE_MEMBERS_FILE}: the workers of the current release, one of`,
-    '# the two port sets (the install script swaps it and reloads Apache gracefully).',
-    `# ttl ${BACKEND_CONNECTION_TTL_SECONDS} s < Node's keep-alive ${SERVICE_KEEP_ALIVE_TIMEOUT_MS / 1000} s, so Apache never reuses a connection`,
-    '# Node has closed. A refused connection fails over to the other member, and retry=1 keeps the dead',
-    '# member out for 1 s: with retry=0 the failover could pick it again at once and answer 503 (measured:',
-    '# 48 of 4,301 requests when a worker was killed). The health check (every 1 s) takes a draining worker',
-    `# out within its ${DRAIN_DELAY_MS / 1000} s drain delay, before it closes the pooled connections.`,
-    '<Proxy "balancer://webapp">',
-    `    Include ${APACHE_MEMBERS_FILE}`,
-    '    ProxySet lbmethod=bybusyness',
-    '</Proxy>',
     '',
   ].join('\n');
 
@@ -113,6 +129,9 @@ export function renderProvisioningFiles(input: UserDataInput): Array<{ path: str
         ...(input.workers !== undefined && { WORKERS: input.workers }),
         APACHE_MEMBERS: APACHE_MEMBERS_FILE,
         APACHE_PORT: input.apachePort,
+        BALANCER_MANAGER_URL: `http://127.0.0.1:${input.balancerManagerPort}/balancer-manager`,
+        BALANCER_MANAGER_AUTH_FILE: BALANCER_MANAGER_SECRET_FILE,
+        BALANCER_MANAGER_USERS_FILE: BALANCER_MANAGER_USERS_FILE,
         HEALTH_PATH,
         VERSION_PATH,
         WEBAPP_ROOT,
@@ -135,7 +154,8 @@ export function renderProvisioningFiles(input: UserDataInput): Array<{ path: str
       }),
     },
     // Apache listens only where the load balancer sends traffic (Debian's default is port 80).
-    { path: '/etc/apache2/ports.conf', permissions: '0644', content: `Listen ${input.apachePort}\n` },
+    // ... and the balancer manager on the loopback address only.
+    { path: '/etc/apache2/ports.conf', permissions: '0644', content: `Listen ${input.apachePort}\nListen 127.0.0.1:${input.balancerManagerPort}\n` },
     { path: '/etc/apache2/conf-available/webapp-backend.conf', permissions: '0644', content: backend },
     { path: '/etc/webapp/apache-member.conf.in', permissions: '0644', content: member },
     { path: '/etc/apache2/sites-available/webapp.conf', permissions: '0644', content: file('webapp-site.conf') },
@@ -172,18 +192,41 @@ export const PATCH_POLICY_FILE = {
 };
 
 /**
+ * What the boot leaves out that Debian's EC2 image would fetch or run (measured in BENCHMARKS.md,
+ * "Boot budget"): the image lists `deb-src` for four suites and fetches translations, so a bare
+ * `apt-get update` downloads 28.7 MB of lists where the packages need 10.6 MB; no Recommends (nodejs
+ * would bring its documentation); and no man-db index rebuild after every package (the debconf
+ * answer keeps an upgraded man-db from turning it back on). Written before packages are touched.
+ */
+export const BOOT_APT_FILE = {
+  path: '/etc/apt/apt.conf.d/99webapp-boot',
+  permissions: '0644',
+  content: [
+    '// What an instance does not need at boot: see the README, "Boot budget".',
+    'Acquire::Languages "none";',
+    'Acquire::IndexTargets::deb-src::Sources::DefaultEnabled "false";',
+    'APT::Install-Recommends "false";',
+    '',
+  ].join('\n'),
+};
+/** Runs before any package is touched (cloud-init's bootcmd, init stage). */
+export const BOOT_MAN_DB_OFF = "echo 'man-db man-db/auto-update boolean false' | debconf-set-selections && rm -f /var/lib/man-db/auto-update";
+
+/**
  * Cloud-config for Debian 13: packages from the archive, upgraded to the newest; the files above
  * (written after the packages, so Debian's postinst scripts cannot overwrite them), Apache set up,
  * the release installed.
  */
 export function renderUserData(input: UserDataInput): string {
   const document = {
+    bootcmd: [BOOT_MAN_DB_OFF],
     package_update: true,
     package_upgrade: true,
     package_reboot_if_required: true,
     packages: PACKAGES,
     write_files: [
       { ...PATCH_POLICY_FILE, owner: 'root:root' },
+      { ...BOOT_APT_FILE, owner: 'root:root' },
       ...renderProvisioningFiles(input).map((entry) => ({ ...entry, owner: 'root:root', defer: true })),
     ],
     runcmd: [

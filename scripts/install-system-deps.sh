@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the real-component tests and the benchmarks run: Apache (the proxy in
-# front of the service), debootstrap (the Debian 13 root filesystem of the boot test), and mod_wsgi
+# front of the service), debootstrap and systemd-container (the Debian 13 root filesystem of the boot
+# test, and systemd-nspawn, which boots it with systemd as PID 1), and mod_wsgi
 # with Flask (the old stack the app-tier benchmark compares against). Terraform and the AWS
 # provider mirror come with the machine image and are checked here.
 # Idempotent; needs root (or sudo) only when something is missing.
 set -euo pipefail
 
-packages=(apache2 debootstrap libapache2-mod-wsgi-py3 python3-flask)
+packages=(apache2 debootstrap systemd-container libapache2-mod-wsgi-py3 python3-flask)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

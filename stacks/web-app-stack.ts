@@ -4,7 +4,7 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load-config.js';
 import { environmentResourceName } from '../config/resource-names.js';
 import type { ProjectSettings } from '../config/schema.js';
-import { APACHE_PORT, SERVICE_PORT_BASES, TAG_KEYS, WORKER_MEMORY_MAX_MEGABYTES } from '../constants.js';
+import { APACHE_BALANCER_MANAGER_PORT, APACHE_PORT, SERVICE_PORT_BASES, TAG_KEYS, WORKER_MEMORY_MAX_MEGABYTES } from '../constants.js';
 import { Alarms, ArtifactBucket, artifactBucketPrefix, DnsAlias, instanceArchitecture, LoadBalancer, Network, ServiceRelease, WebServerFleet } from '../constructs/index.js';
 import { renderUserData } from '../provisioning/render-user-data.js';
 import { EMULATOR_AMI_IDS, emulatorProviderSettings, handleEmulatorGaps, type LocalEmulator } from './local-emulator.js';
@@ -104,6 +104,7 @@ export class WebAppStack extends TerraformStack {
         archiveSha256: release.archiveSha256,
         portBases: SERVICE_PORT_BASES,
         apachePort: APACHE_PORT,
+        balancerManagerPort: APACHE_BALANCER_MANAGER_PORT,
         loadBalancerIdleTimeoutSeconds: settings.loadBalancer.idleTimeoutSeconds,
         shutdownTimeoutSeconds: settings.service.shutdownTimeoutSeconds,
         trustedProxyCidrs: network.publicSubnetCidrBlocks,

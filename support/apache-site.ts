@@ -123,6 +123,7 @@ export async function layOutSite(releaseDir: string, options: SiteOptions = {}):
     archiveSha256: 'unused',
     portBases: await freePortBases(SITE_WORKERS),
     apachePort,
+    balancerManagerPort: await freePort(),
     loadBalancerIdleTimeoutSeconds: 60,
     shutdownTimeoutSeconds: 10,
     trustedProxyCidrs: options.trustedProxyCidrs ?? ['127.0.0.0/8'],

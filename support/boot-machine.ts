@@ -1,10 +1,11 @@
-// A Debian 13 machine booted for real from the rendered user data: cloud-init in a copy of the
-// Debian 13 root filesystem, packages from the Debian archive, the release from the local AWS
-// emulator's S3. Used by the boot test and the boot benchmark.
+// A Debian 13 machine booted for real from the rendered user data: a copy of a root filesystem
+// built like Debian's EC2 image (scripts/debian-rootfs.sh), booted with systemd as PID 1 under
+// systemd-nspawn, cloud-init through its own units, packages from the Debian archive, the release
+// from the local AWS emulator's S3. Used by the boot test and the boot benchmark.
 // What stands in for EC2 here, and only here: the NoCloud datasource seeds the user data; AWS
 // credentials and the emulator's endpoint are in root's ~/.aws (an instance has its role); a
-// worker drop-in points the workers' metadata lookups at a loopback IMDS; the `systemctl` package runs
-// the units, since a chroot has no systemd as PID 1.
+// worker drop-in points the workers' metadata lookups at a loopback IMDS; the root filesystem's own
+// stand-ins are listed at the top of scripts/debian-rootfs.sh.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -12,9 +13,10 @@ import { dirname, join } from 'node:path';
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { RELEASE_MANIFEST_FILE, RELEASE_OBJECT_KEY } from '../constants.js';
 import { availableParallelism } from 'node:os';
-import { renderUserData, type UserDataInput } from '../provisioning/render-user-data.js';
+import { parse, stringify } from 'yaml';
+import { BOOT_APT_FILE, BOOT_MAN_DB_OFF, renderUserData, type UserDataInput } from '../provisioning/render-user-data.js';
 import { freePort, freePortBases, readWorkerPorts } from './apache-site.js';
-import { Chroot, debianRootfsTarball } from './chroot.js';
+import { Container, debianRootfsTarball, type RunResult } from './nspawn.js';
 import { FAKE_CREDENTIALS, type Moto, startMoto } from './moto.js';
 import { buildRelease } from './release-process.js';
 
@@ -22,7 +24,6 @@ export const BOOT_REGION = 'eu-west-1';
 export const BOOT_INSTANCE_ID = 'i-0b00700000000c0de';
 const BUCKET = 'webapp-boot-artifacts';
 export const NOCLOUD_SEED = '/var/lib/cloud/seed/nocloud';
-const CLOUD_INIT_STAGES = [['init', '--local'], ['init'], ['modules', '--mode', 'config'], ['modules', '--mode', 'final']];
 
 export interface UploadedRelease {
   readonly key: string;
@@ -31,13 +32,17 @@ export interface UploadedRelease {
 }
 
 export interface BootOutcome {
-  readonly stages: Array<{ stage: string; status: number | null; stderr: string }>;
-  /** From the first cloud-init stage to the first 200 on /health through Apache; 0 if none came. */
-  readonly provisioningToHealthyMs: number;
+  /** What `cloud-init status --wait --long` ended with: `done`, or `error` with its errors. */
+  readonly status: string;
+  readonly errors: string[];
+  /** cloud-init status's whole answer, for a failure message. */
+  readonly detail: string;
+  /** From systemd-nspawn's start (the machine's power-on) to the first 200 on /health through Apache; 0 if none came. */
+  readonly bootToHealthyMs: number;
 }
 
 export interface BootMachine {
-  readonly machine: Chroot;
+  readonly machine: Container;
   readonly input: UserDataInput;
   /** The built release the machine boots with. */
   readonly releaseDir: string;
@@ -48,9 +53,11 @@ export interface BootMachine {
   /** The machine's release settings with `overrides` (replaced, or added), as an operator would write them. */
   releaseSettings(overrides: Record<string, string>): string;
   /** Writes `settings` inside the machine and runs the install script on them. */
-  installRelease(settings: string): Promise<{ status: number | null; stdout: string; stderr: string }>;
-  /** Runs cloud-init's boot stages in order, watching /health through Apache meanwhile. */
+  installRelease(settings: string): Promise<RunResult>;
+  /** Powers the machine on and waits until cloud-init is done, watching /health through Apache meanwhile. */
   boot(): Promise<BootOutcome>;
+  /** Powers the machine off through systemd, then on again: the time from power-on to the first 200 on /health through Apache. */
+  powerCycle(): Promise<{ bootToHealthyMs: number }>;
   /** The emulator's S3 endpoint, which the machine's AWS CLI uses. */
   readonly awsEndpoint: string;
   /** Points the machine's AWS CLI at another endpoint (a proxy in front of the emulator). */
@@ -61,6 +68,8 @@ export interface BootMachine {
 }
 
 export interface BootOptions {
+  /** Boots the user data without what it leaves out of Debian's image's boot (the benchmark's "before"). */
+  readonly withoutBootTrims?: boolean;
   /** The CPUs the machine boots on, as taskset takes them (`0`, `0-1`): what nproc counts there. @default - every CPU */
   readonly cpus?: string;
 }
@@ -76,12 +85,23 @@ function cpuCount(cpus: string | undefined): number {
   }, 0);
 }
 
+/** The user data without the boot trims: the apt settings file and the man-db bootcmd, each checked to be there. */
+function withoutBootTrims(userData: string): string {
+  const document = parse(userData) as { bootcmd?: string[]; write_files: Array<{ path: string }> };
+  const files = document.write_files.filter((entry) => entry.path !== BOOT_APT_FILE.path);
+  if (files.length !== document.write_files.length - 1 || !document.bootcmd?.includes(BOOT_MAN_DB_OFF)) {
+    throw new Error('the user data no longer has the boot trims this benchmark leaves out');
+  }
+  const bootcmd = document.bootcmd.filter((command) => command !== BOOT_MAN_DB_OFF);
+  return `#cloud-config\n${stringify({ ...document, write_files: files, bootcmd: bootcmd.length > 0 ? bootcmd : undefined }, { lineWidth: 0, blockQuote: 'literal' })}`;
+}
+
 /** Builds the release, starts moto and a loopback IMDS, and unpacks a fresh machine seeded with the user data. */
 export async function prepareBootMachine(options: BootOptions = {}): Promise<BootMachine> {
   const tarball = debianRootfsTarball();
   let moto: Moto | undefined;
   let imds: Server | undefined;
-  let machine: Chroot | undefined;
+  let machine: Container | undefined;
   const destroy = () => {
     machine?.destroy();
     moto?.stop();
@@ -122,20 +142,19 @@ export async function prepareBootMachine(options: BootOptions = {}): Promise<Boo
       archiveSha256: release.sha256,
       portBases: await freePortBases(Math.max(2, cpuCount(options.cpus))),
       apachePort: await freePort(),
+      balancerManagerPort: await freePort(),
       loadBalancerIdleTimeoutSeconds: 60,
       shutdownTimeoutSeconds: 10,
       trustedProxyCidrs: ['127.0.0.0/8'],
       workerMemoryMaxMegabytes: 512,
     };
 
-    machine = new Chroot(tarball);
+    machine = new Container(tarball);
     const root = machine.root;
     const files: Record<string, string> = {
-      [`${NOCLOUD_SEED}/user-data`]: renderUserData(input),
+      [`${NOCLOUD_SEED}/user-data`]: options.withoutBootTrims ? withoutBootTrims(renderUserData(input)) : renderUserData(input),
       [`${NOCLOUD_SEED}/meta-data`]: `instance-id: ${BOOT_INSTANCE_ID}\nlocal-hostname: boot-test\n`,
       '/etc/cloud/cloud.cfg.d/90-boot-test.cfg': 'datasource_list: [NoCloud]\n',
-      // As Debian's EC2 image ships it (unattended upgrades on), so the boot test sees the patch policy win.
-      '/etc/apt/apt.conf.d/20auto-upgrades': 'APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "1";\n',
       '/root/.aws/config': awsConfig(moto.endpoint),
       '/root/.aws/credentials': `[default]\naws_access_key_id = ${FAKE_CREDENTIALS.accessKeyId}\naws_secret_access_key = ${FAKE_CREDENTIALS.secretAccessKey}\n`,
       // Site-wide worker settings: webapp-configure-workers copies them into each worker's drop-ins.
@@ -170,6 +189,7 @@ export async function prepareBootMachine(options: BootOptions = {}): Promise<Boo
       },
       boot: async () => {
         const startedAt = Date.now();
+        booted.start({ cpus: options.cpus });
         let firstHealthyAt = 0;
         let stopWatching = false;
         // Asynchronously, so that this watcher, and the loopback IMDS the workers ask, keep answering.
@@ -179,15 +199,28 @@ export async function prepareBootMachine(options: BootOptions = {}): Promise<Boo
             else await new Promise((resolve) => setTimeout(resolve, 100));
           }
         })();
-        const stages: BootOutcome['stages'] = [];
-        for (const stage of CLOUD_INIT_STAGES) {
-          const run = await booted.runAsync([...(options.cpus ? ['taskset', '-c', options.cpus] : []), 'cloud-init', ...stage]);
-          stages.push({ stage: stage.join(' '), status: run.status, stderr: run.status === 0 ? '' : run.stderr.slice(-2000) });
-          if (run.status !== 0) break;
+        try {
+          await booted.waitForInit();
+          // cloud-init's own units run the stages in boot order; this only waits for them.
+          const wait = await booted.runAsync(['cloud-init', 'status', '--wait', '--format', 'json']);
+          const answer = JSON.parse(wait.stdout || '{}') as { status?: string; errors?: string[] };
+          if (answer.status === 'done') await watcher;
+          return { status: answer.status ?? `unknown (exit ${wait.status}: ${wait.stderr})`, errors: answer.errors ?? [], detail: wait.stdout, bootToHealthyMs: firstHealthyAt > 0 ? firstHealthyAt - startedAt : 0 };
+        } finally {
+          stopWatching = true;
+          await watcher;
         }
-        if (stages.every((stage) => stage.status === 0)) await watcher;
-        else stopWatching = true;
-        return { stages, provisioningToHealthyMs: firstHealthyAt > 0 ? firstHealthyAt - startedAt : 0 };
+      },
+      powerCycle: async () => {
+        await booted.powerOff();
+        const startedAt = Date.now();
+        booted.start({ cpus: options.cpus });
+        while (Date.now() - startedAt < 300_000) {
+          if (await fetch(url('/health')).then((res) => res.status === 200, () => false)) return { bootToHealthyMs: Date.now() - startedAt };
+          if (!booted.running) break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        throw new Error(`the machine did not answer /health after powering on again:\n${booted.console.slice(-3000)}`);
       },
       awsEndpoint: moto.endpoint,
       useAwsEndpoint: (endpoint) => writeFileSync(join(root, 'root/.aws/config'), awsConfig(endpoint)),

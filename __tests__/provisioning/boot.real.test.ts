@@ -1,54 +1,67 @@
-// Boot test: the rendered user data run for real by cloud-init in a Debian 13 root filesystem, with
-// packages from the Debian archive and the release from the local AWS emulator's S3
-// (support/boot-boot.machine.ts says what stands in for EC2). The unit itself is checked by systemd-analyze.
+// Boot test: a Debian 13 machine built like Debian's EC2 image, booted with systemd as PID 1 under
+// systemd-nspawn; cloud-init runs the rendered user data through its own units, with packages from
+// the Debian archive and the release from the local AWS emulator's S3 (support/boot-machine.ts and
+// scripts/debian-rootfs.sh say what stands in for EC2).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { workerUnit } from '../../provisioning/render-user-data.js';
 import { BOOT_INSTANCE_ID, BOOT_REGION, type BootMachine, NOCLOUD_SEED, prepareBootMachine } from '../../support/boot-machine.js';
+import { openIdleConnections } from '../../support/idle-connections.js';
 import { startLoad } from '../../support/load.js';
 import { refusingProxy } from '../../support/refusing-proxy.js';
 import { variantRelease } from '../../support/release-process.js';
 
-/** What a chroot lacks that a real instance has (network tools, a block device, SSH): cloud-init may warn of these only. */
-const CHROOT_ONLY_COMPLAINTS = /network|'ip'|\bip\b|ifconfig|netstat|filesystem type of \/|ssh_host/;
+/** What a container lacks that a real instance has (its own network, a block device): cloud-init may warn of these only. */
+const CONTAINER_ONLY_COMPLAINTS = /network|'ip'|\bip\b|ifconfig|netstat|filesystem type of \/|growpart|resize/;
+
+/** The ports of the balancer members a members file has serving (the other set is there too, disabled). */
+const servingMembers = (members: string) => [...members.matchAll(/^BalancerMember "http:\/\/127\.0\.0\.1:(\d+)"(.*)$/gm)].filter(([, , rest]) => !rest.includes('status=+D')).map(([, port]) => Number(port));
+
+/** cloud-init 25.1's units on Debian 13, in boot order. */
+const CLOUD_INIT_UNITS = ['cloud-init-local.service', 'cloud-init-network.service', 'cloud-config.service', 'cloud-final.service'];
 
 let boot: BootMachine;
 const timings: Record<string, number> = {};
 const url = (path: string) => boot.url(path);
 
-beforeAll(async () => {
-  boot = await prepareBootMachine();
-}, 900_000);
-
 afterAll(() => {
-  boot?.destroy();
   if (Object.keys(timings).length > 0) console.log(`boot test timings (ms): ${JSON.stringify(timings)}`);
 });
 
 describe('the rendered user data on Debian 13', () => {
-  test("passes Debian 13's cloud-init schema check", () => {
-    const run = boot.machine.run(['cloud-init', 'schema', '--config-file', `${NOCLOUD_SEED}/user-data`]);
-    expect({ status: run.status, output: run.stdout.trim() }).toEqual({ status: 0, output: expect.stringMatching(/Valid schema/) });
-  });
+  beforeAll(async () => {
+    boot = await prepareBootMachine();
+  }, 900_000);
+  // Powered off before the next machine boots: the two would share this machine's CPUs.
+  afterAll(() => boot?.destroy());
 
   test('boots: cloud-init installs the packages, fetches and verifies the release, and Apache serves through to the service', async () => {
-    // GIVEN a fresh machine WHEN cloud-init runs its boot stages
-    const { stages, provisioningToHealthyMs } = await boot.boot();
-    timings.provisioningToHealthy = provisioningToHealthyMs;
+    // GIVEN a fresh machine WHEN it powers on and cloud-init runs its stages through its own units
+    const outcome = await boot.boot();
+    timings.bootToHealthy = outcome.bootToHealthyMs;
 
-    // THEN every stage succeeded and cloud-init reports no error
-    expect(stages.map(({ stage, status, stderr }) => ({ stage, status, stderr }))).toEqual(stages.map(({ stage }) => ({ stage, status: 0, stderr: '' })));
-    const status = JSON.parse(boot.machine.run(['cloud-init', 'status', '--format', 'json']).stdout);
-    expect(status.errors).toEqual([]);
-    const complaints = ['init-local', 'init', 'modules-config', 'modules-final'].flatMap((stage) => Object.values(status[stage].recoverable_errors ?? {}).flat() as string[]);
-    expect(complaints.filter((message) => !CHROOT_ONLY_COMPLAINTS.test(message))).toEqual([]);
+    // THEN cloud-init is done, with no error
+    expect({ status: outcome.status, errors: outcome.errors }).toEqual({ status: 'done', errors: [] });
+    const status = JSON.parse(outcome.detail);
+    const complaints = ['init-local', 'init', 'modules-config', 'modules-final'].flatMap((stage) => Object.values(status[stage]?.recoverable_errors ?? {}).flat() as string[]);
+    expect(complaints.filter((message) => !CONTAINER_ONLY_COMPLAINTS.test(message))).toEqual([]);
+    // AND it ran from systemd's units, in boot order, not by hand
+    const units = boot.machine
+      .run(['systemctl', 'show', '--property=Id,ActiveState,Result,ExecMainStartTimestampMonotonic', ...CLOUD_INIT_UNITS])
+      .stdout.trim()
+      .split('\n\n')
+      .map((unit) => Object.fromEntries(unit.split('\n').map((line) => line.split('=', 2))));
+    expect(units.map(({ Id, ActiveState, Result }) => ({ Id, ActiveState, Result }))).toEqual(CLOUD_INIT_UNITS.map((Id) => ({ Id, ActiveState: 'active', Result: 'success' })));
+    const started = units.map((unit) => Number(unit.ExecMainStartTimestampMonotonic));
+    expect(started).toEqual([...started].sort((x, y) => x - y));
+    expect(started[0]).toBeGreaterThan(0);
     expect(readFileSync(join(boot.machine.root, 'var/log/cloud-init-output.log'), 'utf8')).toContain(`release ${boot.input.releaseId} is serving through Apache`);
 
     // AND the site answers through Apache
-    expect(provisioningToHealthyMs).toBeGreaterThan(0);
+    expect(outcome.bootToHealthyMs).toBeGreaterThan(0);
     expect(await (await fetch(url('/'))).text()).toContain('<h1>lorem ipsum</h1>');
     expect(await (await fetch(url('/version'))).json()).toMatchObject({ releaseId: boot.input.releaseId, instanceId: BOOT_INSTANCE_ID, availabilityZone: `${BOOT_REGION}a` });
     const css = await fetch(url('/static/site.css'));
@@ -62,11 +75,25 @@ describe('the rendered user data on Debian 13', () => {
     // AND one worker per CPU the machine booted on, each a member of Apache's balancer
     const ports = boot.workerPorts();
     expect(ports.a).toHaveLength(availableParallelism());
-    expect(readFileSync(join(boot.machine.root, 'etc/webapp/apache-members.conf'), 'utf8').match(/BalancerMember/g)).toHaveLength(ports.a.length);
+    expect(servingMembers(readFileSync(join(boot.machine.root, 'etc/webapp/apache-members.conf'), 'utf8'))).toHaveLength(ports.a.length);
   }, 900_000);
 
+  test('needs no port 80 out: every apt source is https (the image\'s mirror lists, as cloud-init generated them at boot)', () => {
+    const sources = boot.machine.run(['sh', '-c', 'cat /etc/apt/sources.list.d/*.sources /etc/apt/mirrors/*.list']);
+    expect(sources.status).toBe(0);
+    const uris = [...sources.stdout.matchAll(/^(?:URIs:\s*)?(\S+:\/\/?\S+)/gm)].map((match) => match[1]);
+    expect(uris.length).toBeGreaterThanOrEqual(4);
+    expect(uris.filter((uri) => !/^(https:\/\/|mirror\+file:\/\/\/etc\/apt\/mirrors\/)/.test(uri))).toEqual([]);
+  });
+
+  test("passes Debian 13's cloud-init schema check", () => {
+    const run = boot.machine.run(['cloud-init', 'schema', '--config-file', `${NOCLOUD_SEED}/user-data`]);
+    expect({ status: run.status, output: run.stdout.trim() }).toEqual({ status: 0, output: expect.stringMatching(/Valid schema/) });
+  });
+
   test("the patch policy is in force: apt's periodic jobs and unattended upgrades off despite the image's own setting, packages upgraded at boot", () => {
-    // The machine starts with Debian's EC2 image's 20auto-upgrades (unattended upgrades on).
+    // The machine starts with Debian's EC2 image's 20auto-upgrades (unattended-upgrades' own: on).
+    expect(readFileSync(join(boot.machine.root, 'etc/apt/apt.conf.d/20auto-upgrades'), 'utf8')).toContain('APT::Periodic::Unattended-Upgrade "1";');
     const periodic = boot.machine.run(['apt-config', 'dump', 'APT::Periodic']);
     expect(periodic.status).toBe(0);
     for (const setting of ['APT::Periodic::Enable "0";', 'APT::Periodic::Update-Package-Lists "0";', 'APT::Periodic::Unattended-Upgrade "0";']) {
@@ -126,11 +153,13 @@ describe('the rendered user data on Debian 13', () => {
     }
   }, 300_000);
 
-  test('switches to a new release without a failed request', async () => {
-    // GIVEN a second release in the bucket and steady traffic through Apache, on /version, which
-    // every request takes to a worker (Apache's cache answers most page requests itself)
+  test("switches to a new release without a failed request, and without closing the load balancer's idle connections", async () => {
+    // GIVEN a second release in the bucket, steady traffic through Apache on /version (which every
+    // request takes to a worker; Apache's cache answers most page requests itself), and idle
+    // keep-alive connections as the load balancer keeps them
     const next = variantRelease(boot.releaseDir, 'second release');
     const upload = await boot.uploadRelease(next.archivePath);
+    const idle = await openIdleConnections(boot.input.apachePort, 16, '/health');
     const load = startLoad(url('/version'), 4, 120);
 
     // WHEN the install script runs with its settings
@@ -148,7 +177,26 @@ describe('the rendered user data on Debian 13', () => {
     expect(traffic.requests).toBeGreaterThan(50);
     expect({ failed: traffic.failed, non2xx: traffic.non2xx }).toEqual({ failed: 0, non2xx: 0 });
     timings.releaseSwitchRequests = traffic.requests;
+    // AND no idle connection was closed: the next request on each reaches the new release
+    expect(idle.map((connection) => connection.closed)).toEqual(idle.map(() => false));
+    const answers = await Promise.all(idle.map((connection) => connection.get('/version')));
+    expect(answers.map(({ status, body }) => ({ status, releaseId: JSON.parse(body).releaseId }))).toEqual(idle.map(() => ({ status: 200, releaseId: next.releaseId })));
+    for (const connection of idle) connection.close();
   }, 300_000);
+
+  test('the idle-connection model sees what a graceful reload would do: it closes every idle connection', async () => {
+    // The switch above does not reload Apache; this is why. GIVEN idle keep-alive connections
+    const idle = await openIdleConnections(boot.input.apachePort, 16, '/health');
+    // WHEN Apache reloads gracefully (what `apachectl graceful` and systemd's reload do)
+    const reload = boot.machine.run(['systemctl', 'reload', 'apache2.service']);
+    expect(reload.status).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    // THEN the old children closed them: a request the load balancer sent on one now would fail
+    expect(idle.filter((connection) => connection.closed).length).toBe(idle.length);
+    // AND after the reload Apache still serves the set the members file names (it matches the live state)
+    expect(await (await fetch(url('/version'))).json()).toMatchObject({ releaseId: expect.any(String) });
+    for (const connection of idle) connection.close();
+  }, 60_000);
 
   test('rolls back a release whose workers never turn healthy: the previous release, its workers and Apache keep serving', async () => {
     // GIVEN a release whose entry point exits at once, and steady traffic through Apache
@@ -174,6 +222,99 @@ describe('the rendered user data on Debian 13', () => {
     expect({ failed: traffic.failed, non2xx: traffic.non2xx }).toEqual({ failed: 0, non2xx: 0 });
   }, 120_000);
 
+  test('a worker runs under real systemd as a dynamic user, with no capabilities, and cannot write outside its private /tmp', () => {
+    const port = servingMembers(readFileSync(join(boot.machine.root, 'etc/webapp/apache-members.conf'), 'utf8'))[0];
+    const pid = boot.machine.run(['systemctl', 'show', '--value', '--property=MainPID', workerUnit(port)]).stdout.trim();
+    expect(Number(pid)).toBeGreaterThan(1);
+    const status = boot.machine.run(['cat', `/proc/${pid}/status`]).stdout;
+    const uid = /^Uid:\s+(\d+)/m.exec(status)![1];
+    // DynamicUser: a uid systemd allocates from 61184-65519, no name in /etc/passwd
+    expect(Number(uid)).toBeGreaterThanOrEqual(61_184);
+    expect(Number(uid)).toBeLessThanOrEqual(65_519);
+    for (const set of ['CapEff', 'CapPrm', 'CapBnd', 'CapAmb']) expect(new RegExp(`^${set}:\\s+0+$`, 'm').test(status)).toBe(true);
+    // In the worker's own mount namespace and as its user: /etc, /opt and /var are read-only, /tmp is its own
+    const attempt = boot.machine.run(['nsenter', '-t', pid, '-m', '-S', uid, '-G', uid, 'sh', '-c', 'for path in /etc /opt/webapp /var/lib /tmp; do touch "$path/probe" 2>/dev/null && echo "$path writable" || echo "$path refused"; done']);
+    expect(attempt.stdout.trim().split('\n')).toEqual(['/etc refused', '/opt/webapp refused', '/var/lib refused', '/tmp writable']);
+    expect(boot.machine.run(['test', '-e', '/tmp/probe']).status).not.toBe(0);
+  });
+
+  test('Restart=on-failure brings a killed worker back while Apache serves from the other', async () => {
+    const port = servingMembers(readFileSync(join(boot.machine.root, 'etc/webapp/apache-members.conf'), 'utf8'))[0];
+    const unit = workerUnit(port);
+    const show = (property: string) => boot.machine.run(['systemctl', 'show', '--value', `--property=${property}`, unit]).stdout.trim();
+    const load = startLoad(url('/version'), 2, 60, 100);
+    // GIVEN a running worker WHEN it is killed
+    const before = show('MainPID');
+    boot.machine.run(['kill', '-KILL', before]);
+    const deadline = Date.now() + 10_000;
+    while ((show('ActiveState') !== 'active' || show('MainPID') === before || show('MainPID') === '0') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    // THEN systemd starts it again (RestartSec=1)
+    expect({ state: show('ActiveState'), restarts: Number(show('NRestarts')), newPid: show('MainPID') !== before }).toEqual({ state: 'active', restarts: 1, newPid: true });
+    const traffic = await load.stop();
+    // AND Apache took it out and back in without a failed request
+    expect({ failed: traffic.failed, non2xx: traffic.non2xx }).toEqual({ failed: 0, non2xx: 0 });
+  }, 60_000);
+
+  test("TimeoutStopSec as the worker's drop-in writes it: a stop waits 17 s for a worker that ignores SIGTERM, then kills it", () => {
+    // The service bounds its own shutdown (drain and SHUTDOWN_TIMEOUT_MS, below this timeout), so a
+    // process that ignores SIGTERM stands in for a hung one, on a port of the set that does not serve,
+    // with the unit and its drop-in otherwise as they are.
+    const serving = servingMembers(readFileSync(join(boot.machine.root, 'etc/webapp/apache-members.conf'), 'utf8'));
+    const ports = boot.workerPorts();
+    const idlePort = (serving.includes(ports.a[0]) ? ports.b : ports.a)[0];
+    const unit = workerUnit(idlePort);
+    // In /etc (the root filesystem, which this side shares; the machine's /run is its own tmpfs), removed after.
+    const override = `/etc/systemd/system/${unit}.d/zz-hung.conf`;
+    const show = (property: string) => boot.machine.run(['systemctl', 'show', '--value', `--property=${property}`, unit]).stdout.trim();
+    mkdirSync(join(boot.machine.root, dirname(override)), { recursive: true });
+    writeFileSync(join(boot.machine.root, override), '[Service]\nExecStart=\nExecStart=/usr/bin/python3 -c "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(600)"\n');
+    try {
+      boot.machine.run(['systemctl', 'daemon-reload']);
+      expect(boot.machine.run(['systemctl', 'start', unit]).status).toBe(0);
+      expect(show('TimeoutStopUSec')).toBe('17s');
+      // Once the process ignores SIGTERM (bit 15 of SigIgn), not before
+      const ignoresTerm = () => {
+        const mask = /^SigIgn:\s+([0-9a-f]+)/m.exec(boot.machine.run(['cat', `/proc/${show('MainPID')}/status`]).stdout)?.[1];
+        return mask !== undefined && (BigInt(`0x${mask}`) & (1n << 14n)) !== 0n;
+      };
+      const deadline = Date.now() + 10_000;
+      while (!ignoresTerm() && Date.now() < deadline) spawnSync('sleep', ['0.1']);
+      expect(ignoresTerm()).toBe(true);
+      const stopStarted = Date.now();
+      boot.machine.run(['systemctl', 'stop', unit]);
+      const stopTook = Date.now() - stopStarted;
+      expect({ result: show('Result'), state: show('ActiveState') }).toEqual({ result: 'timeout', state: 'failed' });
+      expect(stopTook).toBeGreaterThanOrEqual(16_500);
+      expect(stopTook).toBeLessThan(25_000);
+    } finally {
+      boot.machine.run(['rm', '-f', override]);
+      boot.machine.run(['systemctl', 'daemon-reload']);
+      boot.machine.run(['systemctl', 'reset-failed', unit]);
+    }
+  }, 60_000);
+
+  test("the worker's memory limit: set on the unit, and enforced where the host's cgroups allow it", () => {
+    const port = servingMembers(readFileSync(join(boot.machine.root, 'etc/webapp/apache-members.conf'), 'utf8'))[0];
+    expect(boot.machine.run(['systemctl', 'show', '--value', '--property=MemoryMax', workerUnit(port)]).stdout.trim()).toBe(String(512 * 1024 * 1024));
+    const limit = boot.machine.run(['cat', `/sys/fs/cgroup/system.slice/${workerUnit(port)}/memory.max`]);
+    if (limit.status === 0) {
+      expect(limit.stdout.trim()).toBe(String(512 * 1024 * 1024));
+    } else {
+      // Said out loud, not passed silently: this host mounts cgroup v1 and does not hand the memory controller to the container.
+      console.warn(`NOT ENFORCED HERE: MemoryMax of ${workerUnit(port)} is set, but this host gives the machine no cgroup v2 memory controller (${limit.stderr.trim()}); on an instance (cgroup v2) systemd enforces it`);
+      expect(boot.machine.run(['stat', '-fc', '%T', '/sys/fs/cgroup']).stdout.trim()).not.toBe('cgroup2fs');
+    }
+  });
+
+  test("the install script's lines reach the journal and the console; a failure shows its FAILED line in both", () => {
+    const journal = boot.machine.run(['journalctl', '--no-pager', '-o', 'cat', '-t', 'webapp-install-release']).stdout;
+    expect(journal).toContain(`release ${boot.input.releaseId} is serving through Apache`);
+    // The wrong-sha256 install above failed
+    expect(journal).toMatch(/FAILED: sha256 mismatch/);
+    // The boot's install ran under cloud-init, whose output goes to the console too
+    expect(boot.machine.console).toContain(`release ${boot.input.releaseId} is serving through Apache`);
+  });
+
   test('the worker unit passes systemd-analyze verify, with a low exposure score', () => {
     const dir = mkdtempSync(join(tmpdir(), 'units-'));
     const unit = workerUnit(boot.workerPorts().a[0]);
@@ -187,6 +328,17 @@ describe('the rendered user data on Debian 13', () => {
     expect(security.status).toBe(0);
     expect(security.stdout).toMatch(/Overall exposure level for .*: [0-3]\.\d OK/);
   });
+
+  test('powered off and on again, it serves the release it served, with no second install', async () => {
+    const served = ((await (await fetch(url('/version'))).json()) as { releaseId: string }).releaseId;
+    const installs = () => (readFileSync(join(boot.machine.root, 'var/log/cloud-init-output.log'), 'utf8').match(/webapp-install-release: .* fetching /g) ?? []).length;
+    const installsBefore = installs();
+    const { bootToHealthyMs } = await boot.powerCycle();
+    timings.secondBootToHealthy = bootToHealthyMs;
+    expect(await (await fetch(url('/version'))).json()).toMatchObject({ releaseId: served });
+    expect(installs()).toBe(installsBefore);
+    expect(boot.machine.run(['cloud-init', 'status', '--wait']).status).toBe(0);
+  }, 300_000);
 });
 
 describe('the same user data on a machine with one vCPU', () => {
@@ -198,17 +350,18 @@ describe('the same user data on a machine with one vCPU', () => {
 
   test('boots one worker, and a release switch on it loses no request', async () => {
     // GIVEN cloud-init on one CPU (what nproc counts there)
-    const { stages } = await small.boot();
-    expect(stages.map(({ stage, status, stderr }) => ({ stage, status, stderr }))).toEqual(stages.map(({ stage }) => ({ stage, status: 0, stderr: '' })));
+    const outcome = await small.boot();
+    timings.oneCpuBootToHealthy = outcome.bootToHealthyMs;
+    expect({ status: outcome.status, errors: outcome.errors }).toEqual({ status: 'done', errors: [] });
     // THEN one worker on each port set, one balancer member, and the site serves
     const ports = small.workerPorts();
     expect([ports.a.length, ports.b.length]).toEqual([1, 1]);
-    expect(readFileSync(join(small.machine.root, 'etc/webapp/apache-members.conf'), 'utf8').match(/BalancerMember/g)).toHaveLength(1);
+    expect(servingMembers(readFileSync(join(small.machine.root, 'etc/webapp/apache-members.conf'), 'utf8'))).toHaveLength(1);
     expect(await (await fetch(small.url('/version'))).json()).toMatchObject({ releaseId: small.input.releaseId });
 
     // WHEN a new release is switched in under steady traffic
     const membersFile = join(small.machine.root, 'etc/webapp/apache-members.conf');
-    const servingPort = Number(/127\.0\.0\.1:(\d+)"/.exec(readFileSync(membersFile, 'utf8'))![1]);
+    const servingPort = servingMembers(readFileSync(membersFile, 'utf8'))[0];
     const next = variantRelease(small.releaseDir, 'second release, one worker');
     const upload = await small.uploadRelease(next.archivePath);
     const load = startLoad(small.url('/version'), 4, 120);
@@ -219,7 +372,7 @@ describe('the same user data on a machine with one vCPU', () => {
     expect({ status: run.status, stderr: run.status === 0 ? '' : run.stderr }).toEqual({ status: 0, stderr: '' });
     expect(await (await fetch(small.url('/version'))).json()).toMatchObject({ releaseId: next.releaseId });
     const otherSet = servingPort === ports.a[0] ? ports.b : ports.a;
-    expect(readFileSync(membersFile, 'utf8')).toContain(`127.0.0.1:${otherSet[0]}"`);
+    expect(servingMembers(readFileSync(membersFile, 'utf8'))).toEqual(otherSet);
     expect(traffic.requests).toBeGreaterThan(50);
     expect({ failed: traffic.failed, non2xx: traffic.non2xx }).toEqual({ failed: 0, non2xx: 0 });
   }, 900_000);

@@ -1,7 +1,7 @@
 // webapp-configure-workers, the boot script that lays out one worker per vCPU, run for real (sh,
 // nproc, sed) on the rendered files in a temporary /etc, with different CPU counts.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
@@ -34,14 +34,16 @@ function layOut(input = SAMPLE_INPUT) {
 }
 
 const member = (port: number) => `BalancerMember "http://127.0.0.1:${port}" ttl=60 retry=1 connectiontimeout=2 timeout=30 hcmethod=GET hcuri=/health hcinterval=1 hcfails=1 hcpasses=1\n`;
+/** A member of the set that does not serve: there, disabled, for the balancer manager to enable. */
+const disabled = (port: number) => member(port).replace('\n', ' status=+D\n');
 
 describe('webapp-configure-workers', () => {
-  test('on two vCPUs: two workers on each port set, the members of both sets, a unit per port', () => {
+  test('on two vCPUs: two workers on each port set, both sets in each members file (the other disabled), a unit per port', () => {
     const machine = layOut();
     expect(machine.configure({}, '0-1')).toEqual({ status: 0, stderr: 'webapp-configure-workers: 2 worker(s) on ports 3000 3001 (next release: 3200 3201)\n' });
     expect(machine.read('etc/webapp/workers.env')).toBe('WORKERS=2\nSERVICE_PORTS_A="3000 3001"\nSERVICE_PORTS_B="3200 3201"\n');
-    expect(machine.read('etc/webapp/apache-members-a.conf')).toBe(member(3000) + member(3001));
-    expect(machine.read('etc/webapp/apache-members-b.conf')).toBe(member(3200) + member(3201));
+    expect(machine.read('etc/webapp/apache-members-a.conf')).toBe(member(3000) + member(3001) + disabled(3200) + disabled(3201));
+    expect(machine.read('etc/webapp/apache-members-b.conf')).toBe(member(3200) + member(3201) + disabled(3000) + disabled(3001));
     expect(machine.read('etc/webapp/apache-members.conf')).toBe(machine.read('etc/webapp/apache-members-a.conf'));
     expect(machine.units()).toEqual(['webapp-3000.service', 'webapp-3001.service', 'webapp-3200.service', 'webapp-3201.service']);
     expect(machine.read('etc/systemd/system/webapp-3201.service.d/worker.conf')).toBe('[Service]\nEnvironment=PORT=3201\nTimeoutStopSec=17\nMemoryMax=512M\n');
@@ -52,7 +54,7 @@ describe('webapp-configure-workers', () => {
     const machine = layOut();
     expect(machine.configure({}, '0').status).toBe(0);
     expect(machine.read('etc/webapp/workers.env')).toBe('WORKERS=1\nSERVICE_PORTS_A="3000"\nSERVICE_PORTS_B="3200"\n');
-    expect(machine.read('etc/webapp/apache-members.conf')).toBe(member(3000));
+    expect(machine.read('etc/webapp/apache-members.conf')).toBe(member(3000) + disabled(3200));
     expect(machine.units()).toEqual(['webapp-3000.service', 'webapp-3200.service']);
   });
 
@@ -68,7 +70,22 @@ describe('webapp-configure-workers', () => {
     machine.configure({ WORKERS: '2' });
     writeFileSync(join(machine.root, 'etc/webapp/apache-members.conf'), machine.read('etc/webapp/apache-members-b.conf'));
     expect(machine.configure({ WORKERS: '3' }).status).toBe(0);
-    expect(machine.read('etc/webapp/apache-members.conf')).toBe(member(3200) + member(3201) + member(3202));
+    expect(machine.read('etc/webapp/apache-members.conf')).toBe(member(3200) + member(3201) + member(3202) + disabled(3000) + disabled(3001) + disabled(3002));
+  });
+
+  test("makes the balancer manager's password once: readable by root alone, its bcrypt hash by Apache's group", () => {
+    const machine = layOut();
+    expect(machine.configure({ WORKERS: '1', APACHE_GROUP: 'root' }).status).toBe(0);
+    const secret = machine.read('etc/webapp/balancer-manager.secret');
+    expect(secret).toMatch(/^[0-9a-f]{64}$/);
+    expect(statSync(join(machine.root, 'etc/webapp/balancer-manager.secret')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(machine.root, 'etc/webapp/balancer-manager.htpasswd')).mode & 0o777).toBe(0o640);
+    const users = machine.read('etc/webapp/balancer-manager.htpasswd');
+    expect(users).toMatch(/^webapp-release:\$2y\$/);
+    expect(spawnSync('htpasswd', ['-vi', join(machine.root, 'etc/webapp/balancer-manager.htpasswd'), 'webapp-release'], { input: secret }).status).toBe(0);
+    // AND run again, it keeps them (Apache and the install script already use them)
+    machine.configure({ WORKERS: '1', APACHE_GROUP: 'root' });
+    expect([machine.read('etc/webapp/balancer-manager.secret'), machine.read('etc/webapp/balancer-manager.htpasswd')]).toEqual([secret, users]);
   });
 
   test('copies site-wide worker settings from worker.conf.d into every worker', () => {

@@ -20,14 +20,22 @@ describe('renderUserData', () => {
     expect(userData).not.toMatch(/npm (install|ci)/);
   });
 
-  test('writes the patch policy first, before any package is touched, and every other file after the packages are installed', () => {
-    const [policy, ...rest] = document.write_files;
+  test('writes the patch policy and the boot trims first, before any package is touched, and every other file after the packages are installed', () => {
+    const [policy, trims, ...rest] = document.write_files;
     expect(policy).toEqual({
       path: '/etc/apt/apt.conf.d/99webapp-patch-policy',
       permissions: '0644',
       owner: 'root:root',
       content: expect.stringContaining('APT::Periodic::Enable "0";\nAPT::Periodic::Update-Package-Lists "0";\nAPT::Periodic::Unattended-Upgrade "0";\n'),
     });
+    expect(trims).toEqual({
+      path: '/etc/apt/apt.conf.d/99webapp-boot',
+      permissions: '0644',
+      owner: 'root:root',
+      content: expect.stringContaining('Acquire::Languages "none";\nAcquire::IndexTargets::deb-src::Sources::DefaultEnabled "false";\nAPT::Install-Recommends "false";\n'),
+    });
+    // bootcmd runs in cloud-init's first module stage: man-db's index rebuild is off before any package trigger.
+    expect(document.bootcmd).toEqual(["echo 'man-db man-db/auto-update boolean false' | debconf-set-selections && rm -f /var/lib/man-db/auto-update"]);
     expect(rest.map((entry: { path: string }) => entry.path)).toEqual([
       '/etc/webapp/release.env',
       '/etc/webapp/service.env',
@@ -48,7 +56,7 @@ describe('renderUserData', () => {
   test('sets Apache up, then installs the release (which starts and enables the workers)', () => {
     expect(document.runcmd).toEqual([
       ['a2dissite', '000-default'],
-      ['a2enmod', '-q', 'proxy', 'proxy_http', 'proxy_balancer', 'lbmethod_byrequests', 'lbmethod_bybusyness', 'slotmem_shm', 'proxy_hcheck', 'headers', 'remoteip', 'reqtimeout', 'alias', 'allowmethods', 'socache_shmcb', 'cache', 'cache_socache'],
+      ['a2enmod', '-q', 'proxy', 'proxy_http', 'proxy_balancer', 'lbmethod_byrequests', 'lbmethod_bybusyness', 'slotmem_shm', 'proxy_hcheck', 'headers', 'remoteip', 'reqtimeout', 'alias', 'allowmethods', 'socache_shmcb', 'cache', 'cache_socache', 'auth_basic', 'authn_core', 'authn_file', 'authz_user'],
       ['a2enconf', '-q', 'webapp-backend'],
       ['a2ensite', '-q', 'webapp'],
       ['/usr/local/sbin/webapp-configure-workers'],
@@ -72,6 +80,9 @@ describe('renderUserData', () => {
         'MAX_WORKERS=128',
         'APACHE_MEMBERS=/etc/webapp/apache-members.conf',
         'APACHE_PORT=80',
+        'BALANCER_MANAGER_URL=http://127.0.0.1:81/balancer-manager',
+        'BALANCER_MANAGER_AUTH_FILE=/etc/webapp/balancer-manager.secret',
+        'BALANCER_MANAGER_USERS_FILE=/etc/webapp/balancer-manager.htpasswd',
         'HEALTH_PATH=/health',
         'VERSION_PATH=/version',
         'WEBAPP_ROOT=/opt/webapp',
@@ -84,13 +95,25 @@ describe('renderUserData', () => {
     const backend = fileAt('/etc/apache2/conf-available/webapp-backend.conf');
     expect(backend).toContain('Define WEBAPP_KEEPALIVE_TIMEOUT 65');
     expect(BACKEND_CONNECTION_TTL_SECONDS).toBeLessThan(SERVICE_KEEP_ALIVE_TIMEOUT_MS / 1000);
-    expect(backend).toContain('    Include /etc/webapp/apache-members.conf\n');
+    expect(backend).toContain('Define WEBAPP_MEMBERS /etc/webapp/apache-members.conf\n');
+    expect(fileAt('/etc/apache2/sites-available/webapp.conf')).toContain('        Include ${WEBAPP_MEMBERS}\n');
     // One member per worker, written at boot by webapp-configure-workers from this line.
     expect(fileAt('/etc/webapp/apache-member.conf.in')).toBe(
       'BalancerMember "http://127.0.0.1:@PORT@" ttl=60 retry=1 connectiontimeout=2 timeout=30 hcmethod=GET hcuri=/health hcinterval=1 hcfails=1 hcpasses=1\n',
     );
     expect(fileAt('/etc/webapp/service.env')).toContain(`KEEP_ALIVE_TIMEOUT_MS=${SERVICE_KEEP_ALIVE_TIMEOUT_MS}`);
     expect(backend).toContain('Define WEBAPP_TRUSTED_PROXY_CIDRS "10.10.0.0/20 10.10.16.0/20"');
+  });
+
+  test('listens for the balancer manager on the loopback address only, and guards it three ways', () => {
+    expect(fileAt('/etc/apache2/ports.conf')).toBe('Listen 80\nListen 127.0.0.1:81\n');
+    const site = fileAt('/etc/apache2/sites-available/webapp.conf');
+    expect(site).toContain('<VirtualHost *:${WEBAPP_APACHE_PORT} 127.0.0.1:${WEBAPP_MANAGER_PORT}>');
+    const manager = /<Location \/balancer-manager>([\s\S]*?)<\/Location>/.exec(site)![1];
+    expect(manager).toContain('SetHandler balancer-manager');
+    expect(manager).toMatch(/<RequireAll>\s*Require local\s*Require expr "%\{SERVER_PORT\} == '\$\{WEBAPP_MANAGER_PORT\}'"\s*Require valid-user\s*<\/RequireAll>/);
+    expect(site).toContain('ProxyPass /balancer-manager !');
+    expect(() => renderProvisioningFiles({ ...SAMPLE_INPUT, balancerManagerPort: 80 })).toThrow('balancerManagerPort must be a port (1-65535) other than apachePort 80: got 80');
   });
 
   test('gives systemd a stop timeout above the service drain bound, and a memory limit', () => {

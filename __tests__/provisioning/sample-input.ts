@@ -10,6 +10,7 @@ export const SAMPLE_INPUT: UserDataInput = {
   archiveSha256: 'a'.repeat(64),
   portBases: { a: 3000, b: 3200 },
   apachePort: 80,
+  balancerManagerPort: 81,
   loadBalancerIdleTimeoutSeconds: 60,
   shutdownTimeoutSeconds: 10,
   trustedProxyCidrs: ['10.10.0.0/20', '10.10.16.0/20'],

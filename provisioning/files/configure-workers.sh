@@ -1,15 +1,16 @@
 #!/bin/sh
 # Sets up one service worker per vCPU, at boot, before Apache starts: two port sets of that size
 # (the current release's and the next one's, which a release switch alternates), Apache's balancer
-# members for each, and a systemd unit per port. Writes the sets to workers.env for the install
-# script. Safe to run again (a changed vCPU count takes effect at the next release switch).
+# members (both sets, one disabled), the balancer manager's password, and a systemd unit per port.
+# Writes the sets to workers.env for the install script. Safe to run again (a changed vCPU count
+# takes effect at the next release switch).
 # Usage: webapp-configure-workers [settings-file]   (run by cloud-init at boot)
 set -eu
 
 SETTINGS=${1:-/etc/webapp/release.env}
 # shellcheck disable=SC1090
 . "$SETTINGS"
-: "${PORT_BASE_A:?}" "${PORT_BASE_B:?}" "${MAX_WORKERS:?}" "${APACHE_MEMBERS:?}"
+: "${PORT_BASE_A:?}" "${PORT_BASE_B:?}" "${MAX_WORKERS:?}" "${APACHE_MEMBERS:?}" "${BALANCER_MANAGER_AUTH_FILE:?}" "${BALANCER_MANAGER_USERS_FILE:?}"
 : "${WEBAPP_ETC:=/etc/webapp}" "${SYSTEMD_UNIT_DIR:=/etc/systemd/system}"
 
 # nproc counts the CPUs this process may run on: the instance's vCPUs (WORKERS overrides).
@@ -21,21 +22,32 @@ ports() { seq "$1" "$(($1 + workers - 1))" | tr '\n' ' ' | sed 's/ $//'; }
 ports_a=$(ports "$PORT_BASE_A")
 ports_b=$(ports "$PORT_BASE_B")
 
-# Apache's members for one set, from the member line template (@PORT@ is each port).
+# Apache's members, from the member line template (@PORT@ is each port): the set in $1 serving, the
+# set in $2 disabled. The -a file has set A serving, the -b file set B.
 members() {
   for port in $1; do sed "s/@PORT@/$port/g" "$WEBAPP_ETC/apache-member.conf.in"; done
+  for port in $2; do sed "s/@PORT@/$port/g; s/\$/ status=+D/" "$WEBAPP_ETC/apache-member.conf.in"; done
 }
-members "$ports_a" >"${APACHE_MEMBERS%.conf}-a.conf"
-members "$ports_b" >"${APACHE_MEMBERS%.conf}-b.conf"
+members "$ports_a" "$ports_b" >"${APACHE_MEMBERS%.conf}-a.conf"
+members "$ports_b" "$ports_a" >"${APACHE_MEMBERS%.conf}-b.conf"
 # Until the first release is installed, Apache points at the first set (nothing listens there yet);
 # after that, keep whichever set the install script chose, re-rendered for the new count.
-if grep -q "127.0.0.1:$PORT_BASE_B\"" "$APACHE_MEMBERS" 2>/dev/null; then
+if grep "127.0.0.1:$PORT_BASE_B\"" "$APACHE_MEMBERS" 2>/dev/null | grep -qv 'status=+D'; then
   cp "${APACHE_MEMBERS%.conf}-b.conf" "$APACHE_MEMBERS"
 else
   cp "${APACHE_MEMBERS%.conf}-a.conf" "$APACHE_MEMBERS"
 fi
 
-# A unit per worker port (plain units: the chroot boot test's systemctl stand-in cannot expand %i),
+# The balancer manager's password: made once, readable by root alone; Apache's children check it
+# against its bcrypt hash.
+if [ ! -s "$BALANCER_MANAGER_AUTH_FILE" ] || [ ! -s "$BALANCER_MANAGER_USERS_FILE" ]; then
+  (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$BALANCER_MANAGER_AUTH_FILE")
+  out=$(htpasswd -ciB "$BALANCER_MANAGER_USERS_FILE" webapp-release <"$BALANCER_MANAGER_AUTH_FILE" 2>&1) \
+    || { echo "webapp-configure-workers: htpasswd failed: $out" >&2; exit 1; }
+  chgrp "${APACHE_GROUP:-www-data}" "$BALANCER_MANAGER_USERS_FILE" && chmod 0640 "$BALANCER_MANAGER_USERS_FILE"
+fi
+
+# A unit per worker port (plain units, each complete in itself),
 # each with its PORT, and any site-wide worker settings from worker.conf.d/.
 mkdir -p "$SYSTEMD_UNIT_DIR"
 for port in $ports_a $ports_b; do

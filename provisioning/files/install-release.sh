@@ -1,9 +1,9 @@
 #!/bin/sh
 # Installs the release named in /etc/webapp/release.env: fetch it from S3 with the instance role,
 # verify its sha256, unpack it beside the others, switch the `current` symlink atomically, start the
-# release's workers on the other port set while the current workers serve, point Apache's balancer
-# at them (graceful reload: requests in flight finish), wait until Apache serves the release, then
-# stop the old workers. On any failure it exits non-zero, leaving the previous release in place and
+# release's workers on the other port set while the current workers serve, move Apache's balancer
+# to them through its balancer manager (no reload: no connection closes, requests in flight finish),
+# wait until Apache serves the release, then stop the old workers. On any failure it exits non-zero, leaving the previous release in place and
 # serving; with no previous release the instance stays unhealthy and the auto scaling group
 # replaces it.
 # Usage: webapp-install-release [settings-file]   (run by cloud-init at boot; safe to run again)
@@ -17,6 +17,7 @@ SETTINGS=${1:-/etc/webapp/release.env}
 . "${WORKERS_SETTINGS:-/etc/webapp/workers.env}"
 : "${AWS_REGION:?}" "${RELEASE_BUCKET:?}" "${RELEASE_KEY:?}" "${RELEASE_VERSION_ID:?}" "${RELEASE_ID:?}" "${RELEASE_SHA256:?}"
 : "${SERVICE_PORTS_A:?}" "${SERVICE_PORTS_B:?}" "${APACHE_MEMBERS:?}" "${APACHE_PORT:?}" "${HEALTH_PATH:?}" "${VERSION_PATH:?}"
+: "${BALANCER_MANAGER_URL:?}" "${BALANCER_MANAGER_AUTH_FILE:?}"
 : "${WEBAPP_ROOT:=/opt/webapp}" "${HEALTH_TIMEOUT_SECONDS:=60}" "${RELEASES_KEPT:=3}"
 
 started_ns=$(date +%s%N)
@@ -86,12 +87,50 @@ stop_set() {
   on_workers stop "$1" || true
 }
 
-# Points Apache's balancer at port set $1 and reloads it gracefully (what apache2.service's reload
-# runs; it checks the configuration first): requests in flight finish on the members they started
-# on, new ones go to the new members.
+# Points Apache's balancer at port set $1 (ports $2), away from the other (ports $3), without a
+# reload: through the balancer manager, the next members are enabled first and the current ones
+# disabled once Apache's own health check has passed each next member, in Apache's shared memory
+# (every child sees it at the next request; requests in flight finish where they started; no
+# connection closes). The health check skips disabled members, so a member can come back enabled
+# with the error state it had when it was disabled (at boot, the first set is in error: nothing
+# listened there); until the check clears it, the current members serve. The members file is switched first, so
+# a later restart or reload comes up on the same set. The manager answers 200 even when it ignored
+# a request (a wrong nonce or Referer), so the state is read back and checked.
 point_apache_at() {
-  cp "${APACHE_MEMBERS%.conf}-$1.conf" "$APACHE_MEMBERS.next" && mv -f "$APACHE_MEMBERS.next" "$APACHE_MEMBERS" \
-    && apachectl graceful
+  cp "${APACHE_MEMBERS%.conf}-$1.conf" "$APACHE_MEMBERS.next" && mv -f "$APACHE_MEMBERS.next" "$APACHE_MEMBERS" || return 1
+  python3 - "$BALANCER_MANAGER_URL" "$BALANCER_MANAGER_AUTH_FILE" "$2" "$3" <<'PY'
+import base64, re, sys, time, urllib.parse, urllib.request
+url, secret_file, enable, disable = sys.argv[1], sys.argv[2], sys.argv[3].split(), sys.argv[4].split()
+with open(secret_file) as f:
+    token = base64.b64encode(f"webapp-release:{f.read().strip()}".encode()).decode()
+# The manager takes parameters only with a Referer naming the host it was asked as.
+headers = {"Authorization": f"Basic {token}", "Referer": url}
+def call(body=None):
+    request = urllib.request.Request(url if body else f"{url}?b=webapp&xml=1", data=body, headers=headers)
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return response.read().decode()
+def statuses():
+    workers = re.findall(r"<httpd:name>http://127\.0\.0\.1:(\d+)</httpd:name>.*?<httpd:status>([^<]*)</httpd:status>", call(), re.S)
+    return {port: status.split() for port, status in workers}
+def set_disabled(ports, flag):
+    for port in ports:
+        call(urllib.parse.urlencode({"b": "webapp", "w": f"http://127.0.0.1:{port}", "nonce": nonce, "w_status_D": flag}).encode())
+nonce = re.search(r"<httpd:nonce>([^<]+)</httpd:nonce>", call()).group(1)
+set_disabled(enable, "0")
+def usable():
+    state = statuses()
+    return all(port in state and not {"Err", "HcFl", "Dis", "Stop", "Drn"} & set(state[port]) for port in enable)
+deadline = time.monotonic() + 10
+while not usable():
+    if time.monotonic() > deadline:
+        sys.exit(f"Apache's health check did not pass ports {' '.join(enable)}: {statuses()}")
+    time.sleep(0.1)
+set_disabled(disable, "1")
+state = statuses()
+wrong = [port for port in enable if "Dis" in state.get(port, ["Dis"])] + [port for port in disable if "Dis" not in state.get(port, [])]
+if wrong:
+    sys.exit(f"the balancer manager left ports {' '.join(wrong)} as they were: {state}")
+PY
 }
 
 work=$(mktemp -d)
@@ -153,8 +192,8 @@ roll_back() {
 }
 start_next || roll_back "release $RELEASE_ID did not become healthy on ports $next_ports"
 log "workers on ports $next_ports healthy"
-if ! point_apache_at "$next_set" || ! wait_healthy "http://127.0.0.1:$APACHE_PORT$VERSION_PATH" "$RELEASE_ID"; then
-  point_apache_at "$old_set" || true
+if ! point_apache_at "$next_set" "$next_ports" "$old_ports" || ! wait_healthy "http://127.0.0.1:$APACHE_PORT$VERSION_PATH" "$RELEASE_ID"; then
+  point_apache_at "$old_set" "$old_ports" "$next_ports" || true
   roll_back "Apache did not serve release $RELEASE_ID from ports $next_ports"
 fi
 log "release $RELEASE_ID is serving through Apache on port $APACHE_PORT"
