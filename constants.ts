@@ -16,6 +16,10 @@ export const SERVICE_PORT = 3000;
  * configure-workers.sh and install-release.sh).
  */
 export const SERVICE_PORT_BASES = { a: 3000, b: 3200 } as const;
+/** The HTTP platforms the service runs on (HTTP_PLATFORM); the first is the default. */
+export const HTTP_PLATFORMS = ['express', 'fastify'] as const;
+export type HttpPlatformName = (typeof HTTP_PLATFORMS)[number];
+
 /** Memory limit of each worker (systemd MemoryMax). */
 export const WORKER_MEMORY_MAX_MEGABYTES = 512;
 /** Port Apache listens on; the load balancer's target group sends traffic here. */

@@ -1,9 +1,9 @@
 // App tier: each server serves the same lorem ipsum page (and, for the dynamic case, the same small
 // JSON), driven by autocannon with the same concurrency, all on loopback:
 //   - the old stack: Apache + mod_wsgi (a daemon process group) + Flask, as the old project ran it;
-//   - ours: Apache (with its page cache) -> the service release's two workers, exactly as provisioned;
-//   - ours without Apache's page cache, to show what each part adds;
-//   - the service direct, one worker, without Apache;
+//   - ours, on each HTTP platform (Express, the default, and Fastify): Apache (with its page cache)
+//     -> the service release's two workers, exactly as provisioned; the same without Apache's page
+//     cache, to show what each part adds; the service direct, one worker, without Apache;
 //   - for reference: Apache serving the page as a static file, and a bare node:http server.
 // Median of RUNS interleaved runs (default 3) of BENCH_SECONDS each (default 8), CONNECTIONS (default 20).
 // Needs the Debian packages apache2, libapache2-mod-wsgi-py3 and python3-flask (make deps).
@@ -12,6 +12,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { HTTP_PLATFORMS } from '../constants.js';
 import { apacheBaseConfig, freePort, startSite, stopApache } from '../support/apache-site.js';
 import { startLoad, type LoadResult } from '../support/load.js';
 import { buildRelease, startRelease } from '../support/release-process.js';
@@ -119,30 +120,46 @@ async function measure(url: string): Promise<LoadResult> {
 }
 
 const release = buildRelease();
-const ours = await startSite(release);
-const uncached = await startSite(release, { withoutPageCache: true });
-const page = await (await fetch(ours.url('/'))).text();
-const json = await (await fetch(ours.url('/version'))).text();
-writeFileSync(join(ours.site.root, 'current', 'public', 'page.html'), page);
-const direct = await startRelease(join(ours.site.root, 'current'), { ...ours.site.serviceEnv, PORT: String(await freePort()) });
+/** Ours on each platform (Express, the default, and Fastify), all started before the runs, all measured side by side. */
+const platforms = [];
+for (const platform of HTTP_PLATFORMS) {
+  const serviceEnv = { HTTP_PLATFORM: platform };
+  const ours = await startSite(release, { serviceEnv });
+  const uncached = await startSite(release, { withoutPageCache: true, serviceEnv });
+  const direct = await startRelease(join(ours.site.root, 'current'), { ...ours.site.serviceEnv, PORT: String(await freePort()) });
+  platforms.push({ platform, ours, uncached, direct });
+}
+const [first] = platforms;
+const page = await (await fetch(first.ours.url('/'))).text();
+const json = await (await fetch(first.ours.url('/version'))).text();
+writeFileSync(join(first.ours.site.root, 'current', 'public', 'page.html'), page);
 const old = await startOldStack(page, json);
 const bare = await startBareNode(page, json);
 // Same bytes everywhere, or the comparison means nothing.
-for (const url of [`http://127.0.0.1:${old.port}/`, uncached.url('/'), `http://127.0.0.1:${direct.port}/`, ours.url('/static/page.html'), `http://127.0.0.1:${bare.port}/`]) {
+for (const url of [
+  `http://127.0.0.1:${old.port}/`,
+  ...platforms.flatMap(({ ours, uncached, direct }) => [ours.url('/'), uncached.url('/'), `http://127.0.0.1:${direct.port}/`]),
+  first.ours.url('/static/page.html'),
+  `http://127.0.0.1:${bare.port}/`,
+]) {
   const body = await (await fetch(url)).text();
   if (body !== page) throw new Error(`${url} does not serve the same page (${body.length} bytes against ${page.length})`);
 }
 
 const subjects: Array<{ name: string; kind: 'page' | 'json'; url: string }> = [
   { name: 'old stack: Apache + mod_wsgi + Flask', kind: 'page', url: `http://127.0.0.1:${old.port}/` },
-  { name: "ours: Apache, with its page cache -> 2 service workers", kind: 'page', url: ours.url('/') },
-  { name: "ours without Apache's page cache", kind: 'page', url: uncached.url('/') },
-  { name: 'the service direct (1 worker)', kind: 'page', url: `http://127.0.0.1:${direct.port}/` },
-  { name: 'reference: Apache, the page as a static file', kind: 'page', url: ours.url('/static/page.html') },
+  ...platforms.flatMap(({ platform, ours, uncached, direct }) => [
+    { name: `ours on ${platform}: Apache, with its page cache -> 2 service workers`, kind: 'page' as const, url: ours.url('/') },
+    { name: `ours on ${platform} without Apache's page cache`, kind: 'page' as const, url: uncached.url('/') },
+    { name: `the service on ${platform} direct (1 worker)`, kind: 'page' as const, url: `http://127.0.0.1:${direct.port}/` },
+  ]),
+  { name: 'reference: Apache, the page as a static file', kind: 'page', url: first.ours.url('/static/page.html') },
   { name: 'reference: bare node:http', kind: 'page', url: `http://127.0.0.1:${bare.port}/` },
   { name: 'old stack: Apache + mod_wsgi + Flask', kind: 'json', url: `http://127.0.0.1:${old.port}/version` },
-  { name: 'ours: Apache -> 2 service workers (never cached: no-store)', kind: 'json', url: ours.url('/version') },
-  { name: 'the service direct (1 worker)', kind: 'json', url: `http://127.0.0.1:${direct.port}/version` },
+  ...platforms.flatMap(({ platform, ours, direct }) => [
+    { name: `ours on ${platform}: Apache -> 2 service workers (never cached: no-store)`, kind: 'json' as const, url: ours.url('/version') },
+    { name: `the service on ${platform} direct (1 worker)`, kind: 'json' as const, url: `http://127.0.0.1:${direct.port}/version` },
+  ]),
   { name: 'reference: bare node:http', kind: 'json', url: `http://127.0.0.1:${bare.port}/version` },
 ];
 const results = new Map(subjects.map((subject) => [subject, [] as LoadResult[]]));
@@ -152,9 +169,11 @@ try {
     for (const subject of subjects) results.get(subject)!.push(await measure(subject.url));
   }
 } finally {
-  await ours.stop();
-  await uncached.stop();
-  direct.child.kill('SIGKILL');
+  for (const { ours, uncached, direct } of platforms) {
+    await ours.stop();
+    await uncached.stop();
+    direct.child.kill('SIGKILL');
+  }
   await stopApache(old.apache);
   bare.child.kill('SIGKILL');
 }

@@ -1,4 +1,4 @@
-// Cold start of the built release: from spawning `node server.mjs` to the first 200 on /health.
+// Cold start of the built release, on each HTTP platform: from spawning `node server.mjs` to the first 200 on /health.
 // Beside it, the floor: a bare node:http server started the same way. Median of RUNS runs each.
 // Usage: npm run bench:cold-start   (builds the release first; RUNS=15 by default)
 import { spawn } from 'node:child_process';
@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { RELEASE_ENTRY_FILE } from '../constants.js';
+import { HTTP_PLATFORMS, RELEASE_ENTRY_FILE } from '../constants.js';
 import { freePort } from '../support/apache-site.js';
 
 const root = join(import.meta.dirname, '..');
@@ -23,10 +23,10 @@ function healthy(port: number): Promise<boolean> {
   });
 }
 
-async function timeToHealthy(args: string[]): Promise<number> {
+async function timeToHealthy(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const port = await freePort();
   const startedAt = process.hrtime.bigint();
-  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH, PORT: String(port), IMDS_ENABLED: 'false' }, stdio: 'ignore' });
+  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH, PORT: String(port), IMDS_ENABLED: 'false', ...env }, stdio: 'ignore' });
   try {
     for (;;) {
       if (await healthy(port)) return Number(process.hrtime.bigint() - startedAt) / 1e6;
@@ -41,18 +41,18 @@ async function timeToHealthy(args: string[]): Promise<number> {
 
 const bareServer = "require('node:http').createServer((q,s)=>s.end('ok')).listen(+process.env.PORT,'127.0.0.1')";
 const subjects = [
-  { name: 'release (node server.mjs)', args: [join(releaseDir, RELEASE_ENTRY_FILE)] },
-  { name: 'bare node:http server', args: ['-e', bareServer] },
+  ...HTTP_PLATFORMS.map((platform) => ({ name: `release on ${platform} (node server.mjs, HTTP_PLATFORM=${platform})`, args: [join(releaseDir, RELEASE_ENTRY_FILE)], env: { HTTP_PLATFORM: platform } })),
+  { name: 'bare node:http server', args: ['-e', bareServer], env: {} },
 ];
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const samples = new Map(subjects.map((subject) => [subject.name, [] as number[]]));
 for (let run = 0; run < runs; run++) {
   // Interleaved, so both see the same machine state.
-  for (const subject of subjects) samples.get(subject.name)!.push(await timeToHealthy(subject.args));
+  for (const subject of subjects) samples.get(subject.name)!.push(await timeToHealthy(subject.args, subject.env));
 }
 
-const floor = median(samples.get(subjects[1].name)!);
+const floor = median(samples.get(subjects.at(-1)!.name)!);
 const rows = subjects.map(({ name }) => {
   const values = samples.get(name)!;
   const sorted = [...values].sort((a, b) => a - b);

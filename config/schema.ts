@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { s3BucketNameProblem } from '../constructs/aws-names.js';
 import { AWS_REGIONS } from '../constructs/aws-regions.js';
 import { instanceArchitecture } from '../constructs/instance-architecture.js';
-import { BOOT_BUDGET_SECONDS, MIN_REQUESTS_PER_TARGET_PER_MINUTE } from '../constants.js';
+import { BOOT_BUDGET_SECONDS, HTTP_PLATFORMS, MIN_REQUESTS_PER_TARGET_PER_MINUTE } from '../constants.js';
 
 /** Rules shared by the configuration files; every message says what a value must be. */
 const awsRegion = z.string().refine((region) => AWS_REGIONS.includes(region), 'must be an AWS region such as eu-west-1');
@@ -151,9 +151,13 @@ export const environmentSchema = z
       .strict()
       .default({}),
     service: z
-      .object({ shutdownTimeoutSeconds: positiveSeconds.max(600, 'must be at most 600 seconds').default(10) })
+      .object({
+        shutdownTimeoutSeconds: positiveSeconds.max(600, 'must be at most 600 seconds').default(10),
+        /** The service's HTTP platform on the instances (README, "Choosing the HTTP platform"). */
+        httpPlatform: z.enum(HTTP_PLATFORMS, `must be one of ${HTTP_PLATFORMS.join(', ')}`).default(HTTP_PLATFORMS[0]),
+      })
       .strict()
-      .default({ shutdownTimeoutSeconds: 10 }),
+      .default({ shutdownTimeoutSeconds: 10, httpPlatform: HTTP_PLATFORMS[0] }),
   })
   .strict();
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
-import { APACHE_HEALTH_CHECK_INTERVAL_SECONDS, DRAIN_DELAY_MS, HEALTH_PATH, SERVICE_KEEP_ALIVE_TIMEOUT_MS, VERSION_PATH } from '../constants.js';
+import { APACHE_HEALTH_CHECK_INTERVAL_SECONDS, DRAIN_DELAY_MS, HEALTH_PATH, HTTP_PLATFORMS, type HttpPlatformName, SERVICE_KEEP_ALIVE_TIMEOUT_MS, VERSION_PATH } from '../constants.js';
 
 /** Everything an instance needs to know at boot; rendered into cloud-init user data. */
 export interface UserDataInput {
@@ -37,6 +37,8 @@ export interface UserDataInput {
   readonly trustedProxyCidrs: readonly string[];
   /** Memory limit of each worker. */
   readonly workerMemoryMaxMegabytes: number;
+  /** The service's HTTP platform. @default the first of HTTP_PLATFORMS (Express) */
+  readonly httpPlatform?: HttpPlatformName;
 }
 
 /** Where the release lives on an instance: releases/<id>/ and the `current` symlink. */
@@ -151,6 +153,7 @@ export function renderProvisioningFiles(input: UserDataInput): Array<{ path: str
         // per request in journald costs the workers a fifth of their throughput, and journald's
         // rate limit would drop such lines under load anyway.
         ACCESS_LOG: 'false',
+        HTTP_PLATFORM: input.httpPlatform ?? HTTP_PLATFORMS[0],
       }),
     },
     // Apache listens only where the load balancer sends traffic (Debian's default is port 80).

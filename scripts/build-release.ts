@@ -3,6 +3,7 @@
 // It also writes <outDir>.zip, the archive shipped to S3, with fixed timestamps so that the same
 // release gives the same bytes (and checksum) on every machine and clone.
 // Usage: tsx scripts/build-release.ts [outDir]   (default dist/release, archive dist/release.zip)
+// RELEASE_MINIFY=false keeps the bundle readable, for a CPU profile's frames (bench/profile-worker.ts); never shipped.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,8 +27,6 @@ const optionalPackages = [
   '@nestjs/microservices/*',
   '@nestjs/websockets',
   '@nestjs/websockets/*',
-  // NestFactory's default adapter; we always pass the Fastify one.
-  '@nestjs/platform-express',
   '@fastify/multipart',
   '@fastify/view',
   'class-transformer',
@@ -86,7 +85,7 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  minify: true,
+  minify: process.env.RELEASE_MINIFY !== 'false',
   keepNames: true, // Nest names providers and log contexts after classes
   legalComments: 'external',
   external: optionalPackages,

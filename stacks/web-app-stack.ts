@@ -107,6 +107,7 @@ export class WebAppStack extends TerraformStack {
         balancerManagerPort: APACHE_BALANCER_MANAGER_PORT,
         loadBalancerIdleTimeoutSeconds: settings.loadBalancer.idleTimeoutSeconds,
         shutdownTimeoutSeconds: settings.service.shutdownTimeoutSeconds,
+        httpPlatform: settings.service.httpPlatform,
         trustedProxyCidrs: network.publicSubnetCidrBlocks,
         workerMemoryMaxMegabytes: WORKER_MEMORY_MAX_MEGABYTES,
       }),

@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { dirname, join } from 'node:path';
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { RELEASE_MANIFEST_FILE, RELEASE_OBJECT_KEY } from '../constants.js';
+import { type HttpPlatformName, RELEASE_MANIFEST_FILE, RELEASE_OBJECT_KEY } from '../constants.js';
 import { availableParallelism } from 'node:os';
 import { parse, stringify } from 'yaml';
 import { BOOT_APT_FILE, BOOT_MAN_DB_OFF, renderUserData, type UserDataInput } from '../provisioning/render-user-data.js';
@@ -68,6 +68,8 @@ export interface BootMachine {
 }
 
 export interface BootOptions {
+  /** The service's HTTP platform on the machine. @default express */
+  readonly httpPlatform?: HttpPlatformName;
   /** Boots the user data without what it leaves out of Debian's image's boot (the benchmark's "before"). */
   readonly withoutBootTrims?: boolean;
   /** The CPUs the machine boots on, as taskset takes them (`0`, `0-1`): what nproc counts there. @default - every CPU */
@@ -147,6 +149,7 @@ export async function prepareBootMachine(options: BootOptions = {}): Promise<Boo
       shutdownTimeoutSeconds: 10,
       trustedProxyCidrs: ['127.0.0.0/8'],
       workerMemoryMaxMegabytes: 512,
+      httpPlatform: options.httpPlatform,
     };
 
     machine = new Container(tarball);

@@ -39,7 +39,7 @@ describe('loadConfig', () => {
       loadBalancer: { idleTimeoutSeconds: 60, accessLogRetentionDays: 90 },
       artifacts: { noncurrentVersionExpirationDays: 30 },
       alarms: {},
-      service: { shutdownTimeoutSeconds: 10 },
+      service: { shutdownTimeoutSeconds: 10, httpPlatform: 'express' },
     });
   });
 
@@ -91,6 +91,7 @@ describe('loadConfig refuses bad input, naming the file, the field, the value an
     ['a malformed AMI id', { fleet: { ...fleet, amiId: 'ami-123' } }, `${ENV}: fleet.amiId = "ami-123": must be an AMI id such as ami-0123456789abcdef0`],
     ['a zero idle timeout', { ...environment, loadBalancer: { idleTimeoutSeconds: 0 } }, `${ENV}: loadBalancer.idleTimeoutSeconds = 0: must be a positive number of seconds`],
     ['a negative shutdown timeout', { ...environment, service: { shutdownTimeoutSeconds: -5 } }, `${ENV}: service.shutdownTimeoutSeconds = -5: must be a positive number of seconds`],
+    ['an unknown HTTP platform', { ...environment, service: { httpPlatform: 'koa' } }, `${ENV}: service.httpPlatform = "koa": must be one of express, fastify`],
     ['a fractional grace period', { fleet: { ...fleet, healthCheckGracePeriodSeconds: 1.5 } }, `${ENV}: fleet.healthCheckGracePeriodSeconds = 1.5: must be a whole number of seconds`],
     ['a bad alarm email', { ...environment, alarms: { email: 'ops' } }, `${ENV}: alarms.email = "ops": must be an email address`],
     ['a misspelt field', { ...environment, loadbalancer: {} }, `${ENV}: (file) = {"loadbalancer":{}}: unknown field(s) loadbalancer`],

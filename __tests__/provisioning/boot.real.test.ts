@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } fro
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { workerUnit } from '../../provisioning/render-user-data.js';
+import { renderUserData, workerUnit } from '../../provisioning/render-user-data.js';
 import { BOOT_INSTANCE_ID, BOOT_REGION, type BootMachine, NOCLOUD_SEED, prepareBootMachine } from '../../support/boot-machine.js';
 import { openIdleConnections } from '../../support/idle-connections.js';
 import { startLoad } from '../../support/load.js';
@@ -71,6 +71,9 @@ describe('the rendered user data on Debian 13', () => {
       server: 'Apache',
     });
     expect(readlinkSync(join(boot.machine.root, 'opt/webapp/current'))).toBe(`releases/${boot.input.releaseId}`);
+
+    // AND the service runs on Express, the default platform
+    expect(readFileSync(join(boot.machine.root, 'etc/webapp/service.env'), 'utf8').split('\n')).toContain('HTTP_PLATFORM=express');
 
     // AND one worker per CPU the machine booted on, each a member of Apache's balancer
     const ports = boot.workerPorts();
@@ -337,14 +340,37 @@ describe('the rendered user data on Debian 13', () => {
     timings.secondBootToHealthy = bootToHealthyMs;
     expect(await (await fetch(url('/version'))).json()).toMatchObject({ releaseId: served });
     expect(installs()).toBe(installsBefore);
-    expect(boot.machine.run(['cloud-init', 'status', '--wait']).status).toBe(0);
+    expect((await boot.machine.runAsync(['cloud-init', 'status', '--wait'])).status).toBe(0);
+  }, 300_000);
+
+  test('an install that fails at boot shows its FAILED line on the console and in the journal, and the previous release serves on', async () => {
+    // GIVEN user data whose release checksum is wrong, provisioned anew (cloud-init clean) at the next boot
+    const served = ((await (await fetch(url('/version'))).json()) as { releaseId: string }).releaseId;
+    writeFileSync(join(boot.machine.root, NOCLOUD_SEED, 'user-data'), renderUserData({ ...boot.input, archiveSha256: 'f'.repeat(64) }));
+    expect(boot.machine.run(['cloud-init', 'clean', '--logs']).status).toBe(0);
+    // WHEN the machine boots
+    await boot.powerCycle();
+    // Asynchronously, so this side keeps reading the console meanwhile; then a moment for the last of it.
+    const status = await boot.machine.runAsync(['cloud-init', 'status', '--wait', '--format', 'json']);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // THEN cloud-init reports the failed command, the FAILED line is on the console and in this boot's journal
+    const { status: state, errors } = JSON.parse(status.stdout) as { status: string; errors: string[] };
+    const consoleLines = boot.machine.console.split(/\r?\n/).filter((line) => line.includes('webapp-install-release') || line.includes('FAILED'));
+    expect({ state, errors, failedOnConsole: consoleLines.some((line) => /webapp-install-release: \[\+\d+ms\] FAILED: sha256 mismatch/.test(line)) || consoleLines.slice(-6).join(' | ') }).toEqual({
+      state: 'error',
+      errors: [expect.stringMatching(/runcmd|scripts_user|scripts-user/)],
+      failedOnConsole: true,
+    });
+    expect(boot.machine.run(['journalctl', '--no-pager', '-b', '-o', 'cat', '-t', 'webapp-install-release']).stdout).toMatch(/FAILED: sha256 mismatch/);
+    // AND the release it served before still answers
+    expect(await (await fetch(url('/version'))).json()).toMatchObject({ releaseId: served });
   }, 300_000);
 });
 
-describe('the same user data on a machine with one vCPU', () => {
+describe('the same user data on a machine with one vCPU, the service on Fastify', () => {
   let small: BootMachine;
   beforeAll(async () => {
-    small = await prepareBootMachine({ cpus: '0' });
+    small = await prepareBootMachine({ cpus: '0', httpPlatform: 'fastify' });
   }, 900_000);
   afterAll(() => small?.destroy());
 
@@ -358,6 +384,7 @@ describe('the same user data on a machine with one vCPU', () => {
     expect([ports.a.length, ports.b.length]).toEqual([1, 1]);
     expect(servingMembers(readFileSync(join(small.machine.root, 'etc/webapp/apache-members.conf'), 'utf8'))).toHaveLength(1);
     expect(await (await fetch(small.url('/version'))).json()).toMatchObject({ releaseId: small.input.releaseId });
+    expect(readFileSync(join(small.machine.root, 'etc/webapp/service.env'), 'utf8').split('\n')).toContain('HTTP_PLATFORM=fastify');
 
     // WHEN a new release is switched in under steady traffic
     const membersFile = join(small.machine.root, 'etc/webapp/apache-members.conf');

@@ -116,6 +116,12 @@ describe('renderUserData', () => {
     expect(() => renderProvisioningFiles({ ...SAMPLE_INPUT, balancerManagerPort: 80 })).toThrow('balancerManagerPort must be a port (1-65535) other than apachePort 80: got 80');
   });
 
+  test("names the service's HTTP platform: Express unless the environment chooses Fastify", () => {
+    expect(fileAt('/etc/webapp/service.env').split('\n')).toContain('HTTP_PLATFORM=express');
+    const fastify = renderProvisioningFiles({ ...SAMPLE_INPUT, httpPlatform: 'fastify' }).find((entry) => entry.path === '/etc/webapp/service.env')!.content;
+    expect(fastify.split('\n')).toContain('HTTP_PLATFORM=fastify');
+  });
+
   test('gives systemd a stop timeout above the service drain bound, and a memory limit', () => {
     expect(fileAt('/etc/webapp/worker.conf.in')).toBe('[Service]\nEnvironment=PORT=@PORT@\nTimeoutStopSec=17\nMemoryMax=512M\n');
     expect(fileAt('/etc/webapp/service.env')).toContain('SHUTDOWN_TIMEOUT_MS=10000');

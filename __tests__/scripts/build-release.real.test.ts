@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { RELEASE_ENTRY_FILE, RELEASE_MANIFEST_FILE } from '../../constants.js';
+import { HTTP_PLATFORMS, RELEASE_ENTRY_FILE, RELEASE_MANIFEST_FILE } from '../../constants.js';
 import { releaseManifestSchema } from '../../service/version/release-manifest.js';
 import { buildRelease, type RunningRelease, startRelease } from '../../support/release-process.js';
 
@@ -29,11 +29,11 @@ describe('the built release', () => {
   });
 });
 
-describe('the release running on plain node', () => {
+describe.each(HTTP_PLATFORMS)('the release running on plain node, on %s', (platform) => {
   let release: RunningRelease;
   const url = (path: string) => `http://127.0.0.1:${release.port}${path}`;
   beforeAll(async () => {
-    release = await startRelease(releaseDir);
+    release = await startRelease(releaseDir, { HTTP_PLATFORM: platform });
   });
   afterAll(() => {
     release.child.kill('SIGKILL');
@@ -60,23 +60,23 @@ describe('the release running on plain node', () => {
   });
 
   test('finishes a request in flight on SIGTERM, then exits 0', async () => {
-    // GIVEN a request whose body is still arriving
+    // GIVEN a request whose headers are still arriving (no route takes a body, so none is read)
     const socket = connect(release.port, '127.0.0.1');
     const response = new Promise<string>((resolve) => {
       let text = '';
       socket.on('data', (chunk) => (text += chunk));
       socket.on('close', () => resolve(text));
     });
-    socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 12\r\n\r\n{"a":');
+    socket.write('GET /health HTTP/1.1\r\nHost: x\r\n');
     await new Promise((resolve) => setTimeout(resolve, 100));
 
-    // WHEN systemd's SIGTERM arrives, and the body completes afterwards
+    // WHEN systemd's SIGTERM arrives, and the headers complete afterwards (within the drain delay)
     release.child.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 300));
-    socket.end('"done"}');
+    socket.end('\r\n');
 
-    // THEN the request is answered (no POST route: 404), the connection closes, and the process exits 0
-    expect(await response).toMatch(/^HTTP\/1\.1 404 Not Found\r\n[\s\S]*connection: close/i); // header names are case-insensitive
+    // THEN the request is answered (draining: /health says 503), the connection closes, and the process exits 0
+    expect(await response).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n[\s\S]*connection: close[\s\S]*\{"status":"shutting-down"\}$/i); // header names are case-insensitive
     expect(await release.exited).toBe(0);
     const events = release.lines().map((line) => (line.message as { event?: string }).event);
     expect(events).toContain('shutdown-finished');

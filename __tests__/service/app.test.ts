@@ -2,15 +2,17 @@ import { request as httpRequest, type Agent } from 'node:http';
 import { Agent as KeepAliveAgent } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { shutDownGracefully } from '../../service/app.js';
-import { type RecordingLogger, startTestApp, testConfig } from './test-app.js';
+import { LifecycleService } from '../../service/lifecycle/lifecycle.service.js';
+import { CLOSED_BODY } from '../../service/platform/http-platform.js';
+import { HTTP_PLATFORMS, type RecordingLogger, startTestApp, testConfig } from './test-app.js';
 
-describe('the service around its routes', () => {
-  let app: NestFastifyApplication;
+describe.each(HTTP_PLATFORMS)('the service around its routes, on %s', (platform) => {
+  let app: INestApplication;
   let logger: RecordingLogger;
-  beforeAll(async () => ({ app, logger } = await startTestApp()));
+  beforeAll(async () => ({ app, logger } = await startTestApp(testConfig({ HTTP_PLATFORM: platform }))));
   afterAll(() => app.close());
 
   test('serves the stylesheet with cache headers', async () => {
@@ -26,23 +28,40 @@ describe('the service around its routes', () => {
     expect(res.headers['content-type']).toBe('image/svg+xml');
   });
 
-  test.each(['/static/../package.json', '/static/%2e%2e/package.json', '/static/%252e%252e/package.json', '/static/', '/static/.hidden'])(
-    'does not serve %s',
+  test.each(['/static/../package.json', '/static/%2e%2e/package.json', '/static/%2E%2E/package.json', '/static/%252e%252e/package.json', '/static/', '/static/.hidden', '/static/nope.css'])(
+    'does not serve %s: the same JSON 404 as any unknown route',
     async (path) => {
       const res = await request(app.getHttpServer()).get(path);
-      // @fastify/static refuses a path outside its root or a directory with 403, a hidden file with 404.
-      expect([403, 404]).toContain(res.status);
+      expect({ status: res.status, body: res.body }).toEqual({ status: 404, body: { statusCode: 404, error: 'Not Found', message: `Cannot GET ${path}` } });
       expect(res.text).not.toContain('cdktf');
     },
   );
+
+  test.each(['/VERSION', '/version/', '/Health', '/health/', '//health', '/static/SITE.CSS'])('routes strictly: %s is not a route (case-sensitive, no trailing-slash alias)', async (path) => {
+    const res = await request(app.getHttpServer()).get(path);
+    expect({ status: res.status, body: res.body }).toEqual({ status: 404, body: { statusCode: 404, error: 'Not Found', message: `Cannot GET ${path}` } });
+  });
+
+  test('the same validators per route: a strong ETag on the page, none on /health and /version (no-store), a validator on static assets', async () => {
+    const page = await request(app.getHttpServer()).get('/').expect(200);
+    expect(page.headers.etag).toMatch(/^"[^"]+"$/);
+    for (const path of ['/health', '/version']) {
+      const res = await request(app.getHttpServer()).get(path).expect(200);
+      expect({ path, etag: res.headers.etag, lastModified: res.headers['last-modified'], cacheControl: res.headers['cache-control'] }).toEqual({ path, etag: undefined, lastModified: undefined, cacheControl: 'no-store' });
+    }
+    const css = await request(app.getHttpServer()).get('/static/site.css').expect(200);
+    expect(css.headers.etag).toMatch(/^W\/"[^"]+"$/);
+    expect(css.headers['last-modified']).toBeDefined();
+  });
 
   test('answers unknown routes with a JSON 404', async () => {
     const res = await request(app.getHttpServer()).get('/nope').expect(404);
     expect(res.body).toEqual({ statusCode: 404, error: 'Not Found', message: 'Cannot GET /nope' });
   });
 
-  test('answers a malformed JSON body with a 400 and no stack trace', async () => {
-    const res = await request(app.getHttpServer()).post('/').set('Content-Type', 'application/json').send('{"a":').expect(400);
+  test('reads no request body: a malformed JSON body to a route that takes none is a plain 404, no parser error, no stack trace', async () => {
+    const res = await request(app.getHttpServer()).post('/').set('Content-Type', 'application/json').send('{"a":').expect(404);
+    expect(res.body).toEqual({ statusCode: 404, error: 'Not Found', message: 'Cannot POST /' });
     expect(res.text).not.toMatch(/at \w+ \(|node_modules|\.ts:/);
   });
 
@@ -63,7 +82,7 @@ describe('the service around its routes', () => {
   });
 });
 
-describe('graceful shutdown', () => {
+describe.each(HTTP_PLATFORMS)('graceful shutdown, on %s', (platform) => {
   function get(port: number, path: string, agent?: Agent): Promise<{ status: number; body: string; connection?: string }> {
     return new Promise((resolve, reject) => {
       const req = httpRequest({ host: '127.0.0.1', port, path, agent }, (res) => {
@@ -78,7 +97,7 @@ describe('graceful shutdown', () => {
 
   test('lets an in-flight request finish, reports 503 on /health meanwhile, then stops accepting', async () => {
     // GIVEN a listening app with a slow request in flight on a keep-alive connection
-    const { app } = await startTestApp(testConfig({ SHUTDOWN_TIMEOUT_MS: '5000' }));
+    const { app } = await startTestApp(testConfig({ HTTP_PLATFORM: platform, SHUTDOWN_TIMEOUT_MS: '5000' }));
     await app.listen(0, '127.0.0.1');
     const { port } = app.getHttpServer().address() as AddressInfo;
     const agent = new KeepAliveAgent({ keepAlive: true, maxSockets: 2 });
@@ -100,7 +119,7 @@ describe('graceful shutdown', () => {
 
   test('goes on serving through the drain delay, with /health at 503 and Connection: close, then refuses', async () => {
     // GIVEN a listening app WHEN shutdown begins with a drain delay
-    const { app } = await startTestApp(testConfig());
+    const { app } = await startTestApp(testConfig({ HTTP_PLATFORM: platform }));
     await app.listen(0, '127.0.0.1');
     const { port } = app.getHttpServer().address() as AddressInfo;
     const shutdown = shutDownGracefully(app, 5000, 300);
@@ -113,8 +132,24 @@ describe('graceful shutdown', () => {
     await expect(get(port, '/')).rejects.toThrow(/ECONNREFUSED/);
   });
 
+  test('answers a request that still arrives on an open connection once closing with the same JSON 503 and Connection: close', async () => {
+    // GIVEN a listening app and a pooled keep-alive connection, as Apache holds them
+    const { app } = await startTestApp(testConfig({ HTTP_PLATFORM: platform }));
+    await app.listen(0, '127.0.0.1');
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    const agent = new KeepAliveAgent({ keepAlive: true, maxSockets: 1 });
+    await get(port, '/health', agent);
+    // WHEN the drain is over and the listener closes
+    app.get(LifecycleService).beginClosing();
+    // THEN the next request on that connection gets the closed answer
+    expect(await get(port, '/version', agent)).toEqual({ status: 503, body: CLOSED_BODY, connection: 'close' });
+    expect(JSON.parse(CLOSED_BODY)).toEqual({ statusCode: 503, message: 'Service Unavailable', error: 'Service Unavailable' });
+    agent.destroy();
+    await app.close();
+  });
+
   test('cuts connections that outlive the bound', async () => {
-    const { app } = await startTestApp(testConfig());
+    const { app } = await startTestApp(testConfig({ HTTP_PLATFORM: platform }));
     await app.listen(0, '127.0.0.1');
     const { port } = app.getHttpServer().address() as AddressInfo;
     const slow = get(port, '/test-slow').catch((error: Error) => error.message);

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { Controller, Get, type LoggerService } from '@nestjs/common';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+export { HTTP_PLATFORMS } from '../../service/platform/http-platform.js';
 import { Test } from '@nestjs/testing';
-import { configureApp, createAdapter } from '../../service/app.js';
+import { configureApp, platformOf } from '../../service/app.js';
 import { AppModule } from '../../service/app.module.js';
 import { loadServiceConfig, type ServiceConfig } from '../../service/config/service-config.js';
 
@@ -45,8 +45,9 @@ export async function startTestApp(config: ServiceConfig = testConfig()) {
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)], controllers: [SlowController] })
     .setLogger(logger)
     .compile();
-  const app = await configureApp(moduleRef.createNestApplication<NestFastifyApplication>(createAdapter(config), { logger }), config, logger);
+  const platform = await platformOf(config);
+  const app = await configureApp(moduleRef.createNestApplication(platform.createAdapter(config), { ...platform.appOptions, logger }), config, logger);
   await app.init();
-  await app.getHttpAdapter().getInstance().ready(); // supertest talks to the bare server
+  await platform.ready(app); // supertest talks to the bare server
   return { app, logger };
 }

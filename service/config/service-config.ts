@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import { DRAIN_DELAY_MS, SERVICE_KEEP_ALIVE_TIMEOUT_MS, SERVICE_PORT, SHUTDOWN_TIMEOUT_MS } from '../../constants.js';
+import { HTTP_PLATFORMS, type HttpPlatformName } from '../platform/http-platform.js';
 
 /** The service's settings, read once from the environment at boot. */
 export interface ServiceConfig {
@@ -18,6 +19,8 @@ export interface ServiceConfig {
   readonly logLevel: LogLevel;
   /** One log line per request. Off on instances: Apache's access log already has each request. */
   readonly accessLog: boolean;
+  /** The HTTP platform Nest runs on: Express (the default) or Fastify. */
+  readonly httpPlatform: HttpPlatformName;
 }
 
 export const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
@@ -58,6 +61,7 @@ const schema = z.object({
   IMDS_TIMEOUT_MS: integer(1, 10_000).default(500),
   LOG_LEVEL: z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`).default('log'),
   ACCESS_LOG: boolean.default(true),
+  HTTP_PLATFORM: z.enum(HTTP_PLATFORMS, `must be one of ${HTTP_PLATFORMS.join(', ')}`).default('express'),
 });
 
 /**
@@ -86,5 +90,6 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv, defaults: { releaseDir
     imdsTimeoutMs: vars.IMDS_TIMEOUT_MS,
     logLevel: vars.LOG_LEVEL,
     accessLog: vars.ACCESS_LOG,
+    httpPlatform: vars.HTTP_PLATFORM,
   };
 }

@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
 import { HEALTH_PATH } from '../../constants.js';
 import { LifecycleService } from '../lifecycle/lifecycle.service.js';
+import type { ServiceResponse } from '../platform/http-platform.js';
 
 export interface HealthReport {
   status: 'ok' | 'shutting-down';
@@ -14,7 +14,7 @@ export class HealthController {
 
   @Get()
   @Header('Cache-Control', 'no-store')
-  check(@Res({ passthrough: true }) res: FastifyReply): HealthReport {
+  check(@Res({ passthrough: true }) res: ServiceResponse): HealthReport {
     if (this.lifecycle.isShuttingDown) {
       res.status(503);
       return { status: 'shutting-down' };

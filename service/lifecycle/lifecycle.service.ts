@@ -4,12 +4,24 @@ import { Injectable } from '@nestjs/common';
 @Injectable()
 export class LifecycleService {
   private shuttingDown = false;
+  private closing = false;
 
+  /** Draining: /health answers 503, every response says Connection: close. */
   beginShutdown(): void {
     this.shuttingDown = true;
   }
 
   get isShuttingDown(): boolean {
     return this.shuttingDown;
+  }
+
+  /** The listener is closing: a request still arriving on an open connection gets the closed answer. */
+  beginClosing(): void {
+    this.shuttingDown = true;
+    this.closing = true;
+  }
+
+  get isClosing(): boolean {
+    return this.closing;
   }
 }

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
 
 /**
@@ -20,12 +19,4 @@ export function helmetHeaders(options: HelmetOptions): Readonly<Record<string, s
   });
   if (!finished || Object.keys(headers).length === 0) throw new Error('helmet did not set its headers synchronously');
   return Object.freeze(headers);
-}
-
-/** An `onRequest` hook that puts `headers` on every response, errors and 404s included. */
-export function securityHeaders(headers: Readonly<Record<string, string>>) {
-  return (_request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
-    reply.headers(headers);
-    done();
-  };
 }

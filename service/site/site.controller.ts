@@ -1,6 +1,7 @@
-import { Controller, Get, Req, Res } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
+import { Controller, Get, Headers, Res } from '@nestjs/common';
 import fresh from 'fresh';
+import type { ServiceResponse } from '../platform/http-platform.js';
 import { SiteService } from './site.service.js';
 
 @Controller()
@@ -9,13 +10,15 @@ export class SiteController {
 
   /** 304 without a body when the client's If-None-Match still matches (the `fresh` rules Express uses). */
   @Get()
-  index(@Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
+  index(@Headers() headers: IncomingHttpHeaders, @Res({ passthrough: true }) response: ServiceResponse): string | undefined {
     const { html, etag, cacheControl } = this.site.page;
-    reply.header('ETag', etag).header('Cache-Control', cacheControl);
-    if (fresh(request.headers, { etag })) {
-      reply.code(304).send();
-      return;
+    response.header('ETag', etag);
+    response.header('Cache-Control', cacheControl);
+    if (fresh(headers, { etag })) {
+      response.status(304);
+      return undefined;
     }
-    reply.type('text/html; charset=utf-8').send(html);
+    response.header('Content-Type', 'text/html; charset=utf-8');
+    return html;
   }
 }

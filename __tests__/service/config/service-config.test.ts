@@ -22,6 +22,7 @@ describe('loadServiceConfig', () => {
       imdsTimeoutMs: 500,
       logLevel: 'log',
       accessLog: true,
+      httpPlatform: 'express',
     });
   });
 
@@ -39,6 +40,7 @@ describe('loadServiceConfig', () => {
         IMDS_TIMEOUT_MS: '50',
         LOG_LEVEL: 'debug',
         ACCESS_LOG: 'false',
+        HTTP_PLATFORM: 'fastify',
       },
       defaults,
     );
@@ -54,6 +56,7 @@ describe('loadServiceConfig', () => {
       imdsTimeoutMs: 50,
       logLevel: 'debug',
       accessLog: false,
+      httpPlatform: 'fastify',
     });
   });
 

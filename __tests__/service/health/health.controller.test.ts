@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { LifecycleService } from '../../../service/lifecycle/lifecycle.service.js';
-import { startTestApp } from '../test-app.js';
+import { HTTP_PLATFORMS, startTestApp, testConfig } from '../test-app.js';
 
-describe('GET /health', () => {
-  let app: NestFastifyApplication;
-  beforeAll(async () => ({ app } = await startTestApp()));
+describe.each(HTTP_PLATFORMS)('GET /health, on %s', (platform) => {
+  let app: INestApplication;
+  beforeAll(async () => ({ app } = await startTestApp(testConfig({ HTTP_PLATFORM: platform }))));
   afterAll(() => app.close());
 
   test('answers 200 with JSON while serving, never cached', async () => {

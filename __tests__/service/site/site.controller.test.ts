@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { startTestApp } from '../test-app.js';
+import { HTTP_PLATFORMS, startTestApp, testConfig } from '../test-app.js';
 
-describe('GET /', () => {
-  let app: NestFastifyApplication;
-  beforeAll(async () => ({ app } = await startTestApp()));
+describe.each(HTTP_PLATFORMS)('GET /, on %s', (platform) => {
+  let app: INestApplication;
+  beforeAll(async () => ({ app } = await startTestApp(testConfig({ HTTP_PLATFORM: platform }))));
   afterAll(() => app.close());
 
   test('serves the lorem ipsum page as HTML with its stylesheet', async () => {

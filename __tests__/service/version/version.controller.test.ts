@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, test } from '@jest/globals';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { InstanceMetadataService } from '../../../service/version/instance-metadata.service.js';
-import { startTestApp, testConfig } from '../test-app.js';
+import { HTTP_PLATFORMS, startTestApp, testConfig } from '../test-app.js';
 
 const TOKEN = 'token-123';
 
@@ -33,16 +33,16 @@ async function listen(handler: (req: IncomingMessage, res: ServerResponse) => vo
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-describe('GET /version', () => {
+describe.each(HTTP_PLATFORMS)('GET /version, on %s', (platform) => {
   const cleanups: Array<() => Promise<unknown>> = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0)) await cleanup();
   });
 
   async function appWith(env: NodeJS.ProcessEnv) {
-    const { app } = await startTestApp(testConfig(env));
+    const { app } = await startTestApp(testConfig({ ...env, HTTP_PLATFORM: platform }));
     cleanups.push(() => app.close());
-    return app as NestFastifyApplication;
+    return app as INestApplication;
   }
 
   test('reports the release, uptime and no instance when metadata lookups are off', async () => {

@@ -1,0 +1,42 @@
+// The service on Express (the default): strict, case-sensitive routes, no body parsers, no ETag on
+// JSON, no X-Powered-By, static assets by serve-static (express.static).
+import type { INestApplication } from '@nestjs/common';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { CLOSED_BODY, CLOSED_STATUS, climbsOut, type HttpPlatform } from './http-platform.js';
+
+export const expressPlatform: HttpPlatform = {
+  name: 'express',
+  createAdapter: () => {
+    const instance = express();
+    instance.set('case sensitive routing', true);
+    instance.set('strict routing', true);
+    instance.set('etag', false);
+    instance.disable('x-powered-by');
+    return new ExpressAdapter(instance);
+  },
+  appOptions: { bodyParser: false },
+  configure: async (app: INestApplication, hooks, assets) => {
+    const headers = Object.entries(hooks.securityHeaders);
+    const { lifecycle, accessLog } = hooks;
+    app.use((request: Request, response: Response, next: NextFunction) => {
+      if (accessLog) accessLog(request, response);
+      for (const [name, value] of headers) response.setHeader(name, value);
+      if (lifecycle.isClosing) {
+        response.writeHead(CLOSED_STATUS, { 'Content-Type': 'application/json; charset=utf-8', Connection: 'close' }).end(CLOSED_BODY);
+        return;
+      }
+      // Once draining, every response (also one already in flight) says Connection: close.
+      const writeHead = response.writeHead;
+      response.writeHead = function (this: Response, ...args: Parameters<Response['writeHead']>) {
+        if (lifecycle.isShuttingDown) this.setHeader('Connection', 'close');
+        return writeHead.apply(this, args);
+      } as Response['writeHead'];
+      next();
+    });
+    const serve = express.static(assets.root, { maxAge: assets.maxAgeSeconds * 1000, immutable: true, index: false, redirect: false, dotfiles: 'ignore', fallthrough: true });
+    // A path that climbs out of the root, like any other miss, goes on to Nest's 404.
+    app.use(assets.prefix, (request: Request, response: Response, next: NextFunction) => (climbsOut(request.url) ? next() : serve(request, response, next)));
+  },
+  ready: async () => {},
+};
