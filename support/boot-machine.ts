@@ -72,13 +72,13 @@ export interface BootOptions {
   readonly httpPlatform?: HttpPlatformName;
   /** Boots the user data without what it leaves out of Debian's image's boot (the benchmark's "before"). */
   readonly withoutBootTrims?: boolean;
-  /** The CPUs the machine boots on, as taskset takes them (`0`, `0-1`): what nproc counts there. @default - every CPU */
+  /** The CPUs the machine boots on (`0`, `0-1`; systemd-nspawn --cpu-affinity): what nproc counts there. @default - every CPU */
   readonly cpus?: string;
 }
 
 const awsConfig = (endpoint: string) => `[default]\nregion = ${BOOT_REGION}\nendpoint_url = ${endpoint}\n`;
 
-/** How many CPUs a taskset list names (`0` -> 1, `0-1` -> 2), or this machine's when none. */
+/** How many CPUs a CPU list names (`0` -> 1, `0-1` -> 2), or this machine's when none. */
 function cpuCount(cpus: string | undefined): number {
   if (!cpus) return availableParallelism();
   return cpus.split(',').reduce((sum, part) => {
