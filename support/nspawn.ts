@@ -39,6 +39,8 @@ export interface StartOptions {
 export class Container {
   readonly root: string;
   private nspawn: ChildProcess | undefined;
+  /** PID 1 of the running machine, once found (it stays the same until the next start). */
+  private leaderPid: number | undefined;
   private exited: Promise<number | null> = Promise.resolve(null);
   private consoleOutput = '';
 
@@ -52,6 +54,7 @@ export class Container {
   /** Boots the machine (returns at once; `waitForInit` waits for PID 1). */
   start(options: StartOptions = {}): void {
     if (this.nspawn && this.nspawn.exitCode === null) throw new Error('the machine is running already');
+    this.leaderPid = undefined;
     this.nspawn = spawn(
       'systemd-nspawn',
       ['--register=no', '--keep-unit', '--quiet', '--console=read-only', '--resolv-conf=copy-host', ...(options.cpus ? [`--cpu-affinity=${options.cpus}`] : []), '-D', this.root, '-b'],
@@ -76,6 +79,7 @@ export class Container {
   /** PID 1 of the machine as the host sees it: systemd-nspawn's child. */
   private leader(): number | undefined {
     if (!this.running) return undefined;
+    if (this.leaderPid !== undefined && existsSync(`/proc/${this.leaderPid}`)) return this.leaderPid;
     const children = spawnSync('pgrep', ['-P', String(this.nspawn!.pid)], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
     const pid = children.map(Number).find((candidate) => {
       try {
@@ -84,6 +88,7 @@ export class Container {
         return false;
       }
     });
+    this.leaderPid = pid;
     return pid;
   }
 

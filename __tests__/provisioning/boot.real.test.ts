@@ -20,6 +20,11 @@ const CONTAINER_ONLY_COMPLAINTS = /network|'ip'|\bip\b|ifconfig|netstat|filesyst
 /** The ports of the balancer members a members file has serving (the other set is there too, disabled). */
 const servingMembers = (members: string) => [...members.matchAll(/^BalancerMember "http:\/\/127\.0\.0\.1:(\d+)"(.*)$/gm)].filter(([, , rest]) => !rest.includes('status=+D')).map(([, port]) => Number(port));
 
+/** The ports the machine's members file has serving. */
+const servingPorts = (machine: BootMachine) => servingMembers(readFileSync(join(machine.machine.root, 'etc/webapp/apache-members.conf'), 'utf8'));
+/** One property of a unit in the machine, as systemd reports it. */
+const unitProperty = (machine: BootMachine, unit: string, property: string) => machine.machine.run(['systemctl', 'show', '--value', `--property=${property}`, unit]).stdout.trim();
+
 /** cloud-init 25.1's units on Debian 13, in boot order. */
 const CLOUD_INIT_UNITS = ['cloud-init-local.service', 'cloud-init-network.service', 'cloud-config.service', 'cloud-final.service'];
 
@@ -78,7 +83,7 @@ describe('the rendered user data on Debian 13', () => {
     // AND one worker per CPU the machine booted on, each a member of Apache's balancer
     const ports = boot.workerPorts();
     expect(ports.a).toHaveLength(availableParallelism());
-    expect(servingMembers(readFileSync(join(boot.machine.root, 'etc/webapp/apache-members.conf'), 'utf8'))).toHaveLength(ports.a.length);
+    expect(servingPorts(boot)).toHaveLength(ports.a.length);
   }, 900_000);
 
   test('needs no port 80 out: every apt source is https (the image\'s mirror lists, as cloud-init generated them at boot)', () => {
@@ -226,8 +231,8 @@ describe('the rendered user data on Debian 13', () => {
   }, 120_000);
 
   test('a worker runs under real systemd as a dynamic user, with no capabilities, and cannot write outside its private /tmp', () => {
-    const port = servingMembers(readFileSync(join(boot.machine.root, 'etc/webapp/apache-members.conf'), 'utf8'))[0];
-    const pid = boot.machine.run(['systemctl', 'show', '--value', '--property=MainPID', workerUnit(port)]).stdout.trim();
+    const port = servingPorts(boot)[0];
+    const pid = unitProperty(boot, workerUnit(port), 'MainPID');
     expect(Number(pid)).toBeGreaterThan(1);
     const status = boot.machine.run(['cat', `/proc/${pid}/status`]).stdout;
     const uid = /^Uid:\s+(\d+)/m.exec(status)![1];
@@ -242,9 +247,9 @@ describe('the rendered user data on Debian 13', () => {
   });
 
   test('Restart=on-failure brings a killed worker back while Apache serves from the other', async () => {
-    const port = servingMembers(readFileSync(join(boot.machine.root, 'etc/webapp/apache-members.conf'), 'utf8'))[0];
+    const port = servingPorts(boot)[0];
     const unit = workerUnit(port);
-    const show = (property: string) => boot.machine.run(['systemctl', 'show', '--value', `--property=${property}`, unit]).stdout.trim();
+    const show = (property: string) => unitProperty(boot, unit, property);
     const load = startLoad(url('/version'), 2, 60, 100);
     // GIVEN a running worker WHEN it is killed
     const before = show('MainPID');
@@ -263,13 +268,13 @@ describe('the rendered user data on Debian 13', () => {
     // The service bounds its own shutdown (drain and SHUTDOWN_TIMEOUT_MS, below this timeout), so a
     // process that ignores SIGTERM stands in for a hung one, on a port of the set that does not serve,
     // with the unit and its drop-in otherwise as they are.
-    const serving = servingMembers(readFileSync(join(boot.machine.root, 'etc/webapp/apache-members.conf'), 'utf8'));
+    const serving = servingPorts(boot);
     const ports = boot.workerPorts();
     const idlePort = (serving.includes(ports.a[0]) ? ports.b : ports.a)[0];
     const unit = workerUnit(idlePort);
     // In /etc (the root filesystem, which this side shares; the machine's /run is its own tmpfs), removed after.
     const override = `/etc/systemd/system/${unit}.d/zz-hung.conf`;
-    const show = (property: string) => boot.machine.run(['systemctl', 'show', '--value', `--property=${property}`, unit]).stdout.trim();
+    const show = (property: string) => unitProperty(boot, unit, property);
     mkdirSync(join(boot.machine.root, dirname(override)), { recursive: true });
     writeFileSync(join(boot.machine.root, override), '[Service]\nExecStart=\nExecStart=/usr/bin/python3 -c "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(600)"\n');
     try {
@@ -298,8 +303,8 @@ describe('the rendered user data on Debian 13', () => {
   }, 60_000);
 
   test("the worker's memory limit: set on the unit, and enforced where the host's cgroups allow it", () => {
-    const port = servingMembers(readFileSync(join(boot.machine.root, 'etc/webapp/apache-members.conf'), 'utf8'))[0];
-    expect(boot.machine.run(['systemctl', 'show', '--value', '--property=MemoryMax', workerUnit(port)]).stdout.trim()).toBe(String(512 * 1024 * 1024));
+    const port = servingPorts(boot)[0];
+    expect(unitProperty(boot, workerUnit(port), 'MemoryMax')).toBe(String(512 * 1024 * 1024));
     const limit = boot.machine.run(['cat', `/sys/fs/cgroup/system.slice/${workerUnit(port)}/memory.max`]);
     if (limit.status === 0) {
       expect(limit.stdout.trim()).toBe(String(512 * 1024 * 1024));
@@ -383,7 +388,7 @@ describe('the same user data on a machine with one vCPU, the service on Fastify'
     // THEN one worker on each port set, one balancer member, and the site serves
     const ports = small.workerPorts();
     expect([ports.a.length, ports.b.length]).toEqual([1, 1]);
-    expect(servingMembers(readFileSync(join(small.machine.root, 'etc/webapp/apache-members.conf'), 'utf8'))).toHaveLength(1);
+    expect(servingPorts(small)).toHaveLength(1);
     expect(await (await fetch(small.url('/version'))).json()).toMatchObject({ releaseId: small.input.releaseId });
     expect(readFileSync(join(small.machine.root, 'etc/webapp/service.env'), 'utf8').split('\n')).toContain('HTTP_PLATFORM=fastify');
 

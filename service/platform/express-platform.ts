@@ -3,7 +3,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { CLOSED_BODY, CLOSED_STATUS, climbsOut, type HttpPlatform } from './http-platform.js';
+import { CLOSED_BODY, CLOSED_STATUS, type HttpPlatform } from './http-platform.js';
 
 export const expressPlatform: HttpPlatform = {
   name: 'express',
@@ -34,9 +34,8 @@ export const expressPlatform: HttpPlatform = {
       } as Response['writeHead'];
       next();
     });
-    const serve = express.static(assets.root, { maxAge: assets.maxAgeSeconds * 1000, immutable: true, index: false, redirect: false, dotfiles: 'ignore', fallthrough: true });
-    // A path that climbs out of the root, like any other miss, goes on to Nest's 404.
-    app.use(assets.prefix, (request: Request, response: Response, next: NextFunction) => (climbsOut(request.url) ? next() : serve(request, response, next)));
+    // fallthrough: a miss, a directory and a path that climbs out of the root (send's 403) all go on to Nest's 404.
+    app.use(assets.prefix, express.static(assets.root, { maxAge: assets.maxAgeSeconds * 1000, immutable: true, index: false, redirect: false, dotfiles: 'ignore', fallthrough: true }));
   },
   ready: async () => {},
 };
