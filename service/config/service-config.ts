@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DRAIN_DELAY_MS, SERVICE_KEEP_ALIVE_TIMEOUT_MS, SERVICE_PORT, SHUTDOWN_TIMEOUT_MS } from '../../constants.js';
 import { HTTP_PLATFORMS, type HttpPlatformName } from '../platform/http-platform.js';
 

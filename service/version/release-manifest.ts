@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { RELEASE_MANIFEST_FILE } from '../../constants.js';
 
 export const RELEASE_INFO = Symbol('RELEASE_INFO');
