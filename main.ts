@@ -5,6 +5,9 @@ import { App } from 'cdktf';
 import { loadConfig } from './config/load-config.js';
 import { RELEASE_MANIFEST_FILE } from './constants.js';
 import { ConfigError } from './constructs/config-error.js';
+import { instanceArchitecture } from './constructs/instance-architecture.js';
+import { type BuiltRuntime, builtRuntime, checkIntegrity } from './release/node-runtime.js';
+import { NODE_RUNTIME } from './constants.js';
 import { releaseManifestSchema } from './service/version/release-manifest.js';
 import { type BootstrapMode, StateBackendStack } from './stacks/state-backend-stack.js';
 import { readEmulatorEndpoint } from './stacks/local-emulator.js';
@@ -26,7 +29,19 @@ function readBuiltRelease(releaseDir: string): BuiltRelease {
     throw new ConfigError(`no built release at ${releaseDir}(.zip); run \`npm run build:service\` first`);
   }
   const manifest = releaseManifestSchema.parse(JSON.parse(readFileSync(manifestPath, 'utf8')));
-  return { archivePath, releaseId: manifest.releaseId };
+  return { archivePath, releaseId: manifest.releaseId, minimumNodeVersion: manifest.minimumNodeVersion };
+}
+
+/** The runtime tarball of `architecture` that `npm run build:runtime` checked, checked again against its pinned sha512. */
+function readBuiltRuntime(architecture: BuiltRuntime['architecture']): BuiltRuntime {
+  const runtime = builtRuntime(root, architecture);
+  if (!existsSync(runtime.archivePath)) throw new ConfigError(`no Node.js runtime at ${runtime.archivePath}; run \`npm run build:runtime\` first`);
+  try {
+    checkIntegrity(runtime.archivePath, NODE_RUNTIME.packages[architecture].integrity);
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message}; run \`npm run build:runtime\` again`);
+  }
+  return runtime;
 }
 
 try {
@@ -36,7 +51,9 @@ try {
   const app = new App();
   new StateBackendStack(app, 'state-backend', { project: config.project, mode: readBootstrapMode(process.env.STATE_BACKEND_BOOTSTRAP), emulator });
   for (const environment of config.environments) {
-    new WebAppStack(app, `webapp-${environment.name}`, { project: config.project, environment, release, emulator });
+    // The fleet's construct refuses an instance type whose architecture it cannot tell; x86_64 stands in until it does.
+    const runtime = readBuiltRuntime(instanceArchitecture(environment.settings.fleet.instanceType) ?? 'x86_64');
+    new WebAppStack(app, `webapp-${environment.name}`, { project: config.project, environment, release, runtime, emulator });
   }
   app.synth();
 } catch (error) {

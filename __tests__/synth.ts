@@ -4,6 +4,11 @@ import { join } from 'node:path';
 import { Testing } from 'cdktf';
 import type { Construct } from 'constructs';
 import { strToU8, zipSync } from 'fflate';
+import type { EnvironmentConfig } from '../config/load-config.js';
+import { NODE_RUNTIME } from '../constants.js';
+import { instanceArchitecture } from '../constructs/instance-architecture.js';
+import { type BuiltRuntime, type RuntimeArchitecture, runtimeFileName } from '../release/node-runtime.js';
+import type { BuiltRelease } from '../stacks/web-app-stack.js';
 
 // Synthesized Terraform is untyped JSON; tests read it as such.
 // biome-ignore lint/suspicious/noExplicitAny: JSON
@@ -31,9 +36,21 @@ export function dataOf(synthesized: Json, type: string): Record<string, Json> {
 }
 
 /** A tiny release archive with fixed bytes, so snapshots do not change with the service. */
-export function fixtureRelease(): { archivePath: string; releaseId: string } {
+export function fixtureRelease(): BuiltRelease {
   const archivePath = join(mkdtempSync(join(tmpdir(), 'fixture-release-')), 'release.zip');
   const mtime = new Date(1980, 0, 1);
   writeFileSync(archivePath, zipSync({ 'server.mjs': [strToU8('// fixture release\n'), { mtime }] }));
-  return { archivePath, releaseId: '0123456789abcdef' };
+  return { archivePath, releaseId: '0123456789abcdef', minimumNodeVersion: NODE_RUNTIME.version };
+}
+
+/** A stand-in runtime tarball with fixed bytes (the stacks upload it; main.ts checks a real one's sha512), for `architecture`. */
+export function fixtureRuntime(architecture: RuntimeArchitecture): BuiltRuntime {
+  const archivePath = join(mkdtempSync(join(tmpdir(), 'fixture-runtime-')), runtimeFileName(architecture));
+  writeFileSync(archivePath, `fixture node ${architecture}\n`);
+  return { architecture, version: NODE_RUNTIME.version, archivePath };
+}
+
+/** The release and the runtime of `environment`'s architecture, as main.ts passes them to a WebAppStack. */
+export function fixtureArtifacts(environment: EnvironmentConfig): { release: BuiltRelease; runtime: BuiltRuntime } {
+  return { release: fixtureRelease(), runtime: fixtureRuntime(instanceArchitecture(environment.settings.fleet.instanceType)!) };
 }

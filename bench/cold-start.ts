@@ -1,15 +1,20 @@
-// Cold start of the built release, on each HTTP platform: from spawning `node server.mjs` to the first 200 on /health.
-// Beside it, the floor: a bare node:http server started the same way. Median of RUNS runs each.
+// Cold start of the built release, on each HTTP platform: from spawning `node server.mjs` to the first 200 on /health,
+// on the pinned Node.js that instances run. Each platform twice: a first start (no compile cache: a worker's first
+// start of a new release) and a restart (the worker's compile cache warm, as the unit keeps it between starts).
+// Beside them, the floor: a bare node:http server started the same way. Median of RUNS runs each.
 // Usage: npm run bench:cold-start   (builds the release first; RUNS=15 by default)
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
-import { cpus } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HTTP_PLATFORMS, RELEASE_ENTRY_FILE } from '../constants.js';
 import { freePort } from '../support/apache-site.js';
+import { pinnedNodeBinary } from '../release/node-runtime.js';
 
 const root = join(import.meta.dirname, '..');
+/** The runtime instances run (NODE_RUNTIME), for the release and the floor alike. */
+const node = pinnedNodeBinary(root);
 const runs = Number(process.env.RUNS ?? 15);
 const releaseDir = process.argv[2] ?? join(root, 'dist', 'release');
 
@@ -26,7 +31,7 @@ function healthy(port: number): Promise<boolean> {
 async function timeToHealthy(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const port = await freePort();
   const startedAt = process.hrtime.bigint();
-  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH, PORT: String(port), IMDS_ENABLED: 'false', ...env }, stdio: 'ignore' });
+  const child = spawn(node, args, { env: { PATH: process.env.PATH, PORT: String(port), IMDS_ENABLED: 'false', ...env }, stdio: 'ignore' });
   try {
     for (;;) {
       if (await healthy(port)) return Number(process.hrtime.bigint() - startedAt) / 1e6;
@@ -40,10 +45,17 @@ async function timeToHealthy(args: string[], env: NodeJS.ProcessEnv): Promise<nu
 }
 
 const bareServer = "require('node:http').createServer((q,s)=>s.end('ok')).listen(+process.env.PORT,'127.0.0.1')";
+const entry = join(releaseDir, RELEASE_ENTRY_FILE);
 const subjects = [
-  ...HTTP_PLATFORMS.map((platform) => ({ name: `release on ${platform} (node server.mjs, HTTP_PLATFORM=${platform})`, args: [join(releaseDir, RELEASE_ENTRY_FILE)], env: { HTTP_PLATFORM: platform } })),
+  ...HTTP_PLATFORMS.flatMap((platform) => [
+    { name: `release on ${platform}, first start (no compile cache)`, args: [entry], env: { HTTP_PLATFORM: platform } },
+    // One directory per platform, filled by the warm-up start below: what the unit's CacheDirectory holds after a worker's first start.
+    { name: `release on ${platform}, restart (compile cache warm)`, args: [entry], env: { HTTP_PLATFORM: platform, NODE_COMPILE_CACHE: mkdtempSync(join(tmpdir(), `compile-cache-${platform}-`)) } },
+  ]),
   { name: 'bare node:http server', args: ['-e', bareServer], env: {} },
 ];
+
+for (const subject of subjects.filter(({ env }) => 'NODE_COMPILE_CACHE' in env)) await timeToHealthy(subject.args, subject.env);
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const samples = new Map(subjects.map((subject) => [subject.name, [] as number[]]));

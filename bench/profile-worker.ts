@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { HTTP_PLATFORMS, RELEASE_ENTRY_FILE } from '../constants.js';
 import { freePort } from '../support/apache-site.js';
 import { startLoad } from '../support/load.js';
+import { pinnedNodeBinary } from '../release/node-runtime.js';
 
 const root = join(import.meta.dirname, '..');
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
@@ -49,7 +50,7 @@ const rows: string[] = [
 for (const platform of HTTP_PLATFORMS) {
   const dir = mkdtempSync(join(tmpdir(), `profile-${platform}-`));
   const port = await freePort();
-  const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, join(release, RELEASE_ENTRY_FILE)], {
+  const child = spawn(pinnedNodeBinary(root), ['--cpu-prof', `--cpu-prof-dir=${dir}`, join(release, RELEASE_ENTRY_FILE)], {
     env: { PATH: process.env.PATH, PORT: String(port), IMDS_ENABLED: 'false', ACCESS_LOG: 'false', DRAIN_DELAY_MS: '0', HTTP_PLATFORM: platform },
     stdio: 'ignore',
   });

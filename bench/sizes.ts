@@ -27,6 +27,7 @@ const userData = renderUserData({
   objectVersionId: 'Vv5XhqRlE4QVjOw9tJb5J5C9kVqFHtQZ',
   releaseId: '0123456789abcdef',
   archiveSha256: 'a'.repeat(64),
+  runtime: { objectKey: 'runtimes/node-linux-x64.tgz', objectVersionId: 'v7', sha256: 'b'.repeat(64), version: '24.21.0' },
   portBases: SERVICE_PORT_BASES,
   apachePort: APACHE_PORT,
   balancerManagerPort: APACHE_BALANCER_MANAGER_PORT,

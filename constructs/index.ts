@@ -5,6 +5,7 @@ export * from './dns-alias.js';
 export * from './instance-architecture.js';
 export * from './load-balancer.js';
 export * from './network.js';
+export * from './node-runtime.js';
 export * from './private-bucket.js';
 export * from './service-release.js';
 export * from './web-server-fleet.js';

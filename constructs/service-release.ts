@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { S3Object } from '@cdktf/provider-aws/lib/s3-object/index.js';
-import { AssetType, type ITerraformDependable, TerraformAsset } from 'cdktf';
+import { existsSync } from 'node:fs';
+import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { RELEASE_OBJECT_KEY } from '../constants.js';
+import { uploadArtifact } from './artifact-object.js';
 import { ConfigError } from './config-error.js';
 
 export interface ServiceReleaseProps {
@@ -46,22 +45,17 @@ export class ServiceRelease extends Construct {
       throw new ConfigError(`releaseId (${JSON.stringify(props.releaseId)}) must be 16 hex digits as written in the release manifest`);
     }
 
-    this.archiveSha256 = createHash('sha256').update(readFileSync(props.archivePath)).digest('hex');
     this.releaseId = props.releaseId;
     this.objectKey = RELEASE_OBJECT_KEY;
-
-    // A FILE asset is copied as is; cdktf's ARCHIVE type would zip with timestamps and differ per clone.
-    const asset = new TerraformAsset(this, 'Archive', { path: props.archivePath, type: AssetType.FILE });
-    const object = new S3Object(this, 'Object', {
-      bucket: props.bucketName,
+    const object = uploadArtifact(this, {
+      bucketName: props.bucketName,
+      filePath: props.archivePath,
       key: this.objectKey,
-      source: asset.path,
-      // Without it a new archive at an unchanged path would not count as a change.
-      sourceHash: this.archiveSha256,
       contentType: 'application/zip',
-      metadata: { 'release-id': props.releaseId, sha256: this.archiveSha256 },
-      dependsOn: props.bucketSettings,
+      metadata: { 'release-id': props.releaseId },
+      bucketSettings: props.bucketSettings,
     });
+    this.archiveSha256 = object.sha256;
     this.objectVersionId = object.versionId;
   }
 }

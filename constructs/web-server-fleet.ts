@@ -11,7 +11,7 @@ import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
 import { Fn, type ITerraformDependable, TerraformLocal, Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { BOOT_BUDGET_SECONDS, DEBIAN_AMI_OWNER, RELEASE_KEY_PREFIX } from '../constants.js';
+import { BOOT_BUDGET_SECONDS, DEBIAN_AMI_OWNER, RELEASE_KEY_PREFIX, RUNTIME_KEY_PREFIX } from '../constants.js';
 import { iamNamePrefixProblem } from './aws-names.js';
 import { ConfigError } from './config-error.js';
 import { instanceArchitecture } from './instance-architecture.js';
@@ -142,7 +142,7 @@ export class WebServerFleet extends Construct {
       cidrIpv4: '0.0.0.0/0',
     });
 
-    // --- instance role: read the releases, nothing else (Debian's images carry no SSM agent)
+    // --- instance role: read the releases and the Node.js runtimes, nothing else (Debian's images carry no SSM agent)
     const assumeRole = new DataAwsIamPolicyDocument(this, 'AssumeRolePolicy', {
       statement: [{ effect: 'Allow', actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['ec2.amazonaws.com'] }] }],
     });
@@ -153,7 +153,7 @@ export class WebServerFleet extends Construct {
           sid: 'ReadReleases',
           effect: 'Allow',
           actions: ['s3:GetObject', 's3:GetObjectVersion'],
-          resources: [`${props.artifactBucketArn}/${RELEASE_KEY_PREFIX}*`],
+          resources: [`${props.artifactBucketArn}/${RELEASE_KEY_PREFIX}*`, `${props.artifactBucketArn}/${RUNTIME_KEY_PREFIX}*`],
         },
         ...(props.artifactKmsKeyArn ? [{ sid: 'DecryptReleases', effect: 'Allow', actions: ['kms:Decrypt'], resources: [props.artifactKmsKeyArn] }] : []),
       ],

@@ -13,6 +13,11 @@ export interface UserDataInput {
   /** sha256 (hex) the downloaded archive must have. */
   readonly archiveSha256: string;
   /**
+   * The Node.js runtime the service runs on (NODE_RUNTIME, shipped as its own object beside the
+   * release): fetched by version id, verified by sha256, and refused unless its binary reports `version`.
+   */
+  readonly runtime: { readonly objectKey: string; readonly objectVersionId: string; readonly sha256: string; readonly version: string };
+  /**
    * First ports of the two worker port sets. At boot, one worker per vCPU runs on consecutive ports
    * from one base; a release switch starts the next release on the other set while the current
    * workers serve, moves Apache's balancer over, then stops the old ones. The two sets alternate.
@@ -47,8 +52,8 @@ export const WEBAPP_ROOT = '/opt/webapp';
 export const BACKEND_CONNECTION_TTL_SECONDS = SERVICE_KEEP_ALIVE_TIMEOUT_MS / 1000 - 15;
 /** Apache modules the site uses. */
 export const APACHE_MODULES = ['proxy', 'proxy_http', 'proxy_balancer', 'lbmethod_byrequests', 'lbmethod_bybusyness', 'slotmem_shm', 'proxy_hcheck', 'headers', 'remoteip', 'reqtimeout', 'alias', 'allowmethods', 'socache_shmcb', 'cache', 'cache_socache', 'auth_basic', 'authn_core', 'authn_file', 'authz_user'];
-/** Debian 13 packages; Node 20 from Debian, no npm install at boot. */
-export const PACKAGES = ['apache2', 'nodejs', 'awscli', 'python3'];
+/** Debian 13 packages. Node.js is not among them: the runtime comes from the artifact bucket (NODE_RUNTIME); no npm install at boot. */
+export const PACKAGES = ['apache2', 'awscli', 'python3'];
 
 /**
  * Apache's balancer members, both port sets, one of them disabled; included by the site. The install
@@ -125,6 +130,10 @@ export function renderProvisioningFiles(input: UserDataInput): Array<{ path: str
         RELEASE_VERSION_ID: input.objectVersionId,
         RELEASE_ID: input.releaseId,
         RELEASE_SHA256: input.archiveSha256,
+        RUNTIME_KEY: input.runtime.objectKey,
+        RUNTIME_VERSION_ID: input.runtime.objectVersionId,
+        RUNTIME_SHA256: input.runtime.sha256,
+        NODE_VERSION: input.runtime.version,
         PORT_BASE_A: a,
         PORT_BASE_B: b,
         MAX_WORKERS,

@@ -11,7 +11,7 @@ import { join, relative } from 'node:path';
 import { transform } from '@swc/core';
 import { build, type Plugin } from 'esbuild';
 import { zipSync } from 'fflate';
-import { RELEASE_ENTRY_FILE, RELEASE_MANIFEST_FILE } from '../constants.js';
+import { NODE_RUNTIME, RELEASE_ENTRY_FILE, RELEASE_LICENSES_FILE, RELEASE_MANIFEST_FILE } from '../constants.js';
 import type { ReleaseManifest } from '../service/version/release-manifest.js';
 
 const root = join(import.meta.dirname, '..');
@@ -70,13 +70,33 @@ function swcTypeScript(): Plugin {
   };
 }
 
+/**
+ * The licence texts of every package the bundle takes code from, one after another (esbuild's
+ * legal-comments file keeps only banner comments). A package without a licence file gets its
+ * package.json `license` field, so that nothing bundled goes unnamed.
+ */
+function bundledLicenses(bundledFiles: string[]): string {
+  const packageDirs = new Set<string>();
+  for (const file of bundledFiles) {
+    const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(file);
+    if (match) packageDirs.add(match[1]);
+  }
+  const sections = [...packageDirs].sort().map((dir) => {
+    const { name, version, license } = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8'));
+    const licenseFile = readdirSync(join(root, dir)).find((entry) => /^(licen[cs]e|copying)(\.|$)/i.test(entry));
+    const text = licenseFile ? readFileSync(join(root, dir, licenseFile), 'utf8').trim() : `(no licence file in the package; package.json says: ${license ?? 'nothing'})`;
+    return `${name}@${version} (${license ?? 'no license field'})\n\n${text}\n`;
+  });
+  return `Third-party software bundled into ${RELEASE_ENTRY_FILE}: ${sections.length} packages.\n\n${sections.join(`\n${'-'.repeat(78)}\n\n`)}`;
+}
+
 const inputFiles = inputs.flatMap((input) => (input.includes('.') ? [join(root, input)] : listFiles(join(root, input))));
 const inputHashes = hashTree(inputFiles, root);
 const releaseId = createHash('sha256').update(JSON.stringify(inputHashes)).digest('hex').slice(0, 16);
 
 rmSync(outDir, { recursive: true, force: true });
 rmSync(`${outDir}.zip`, { force: true });
-await build({
+const { metafile } = await build({
   absWorkingDir: root,
   entryPoints: { [RELEASE_ENTRY_FILE.replace(/\.mjs$/, '')]: 'service/main.ts' },
   outExtension: { '.js': '.mjs' },
@@ -84,7 +104,9 @@ await build({
   bundle: true,
   platform: 'node',
   format: 'esm',
-  target: 'node20',
+  // The runtime instances run it on (NODE_RUNTIME); the manifest says so and instances check it.
+  target: `node${NODE_RUNTIME.version.split('.')[0]}`,
+  metafile: true,
   minify: process.env.RELEASE_MINIFY !== 'false',
   keepNames: true, // Nest names providers and log contexts after classes
   legalComments: 'external',
@@ -95,10 +117,12 @@ await build({
   logLevel: 'warning',
 });
 cpSync(join(root, 'service', 'public'), join(outDir, 'public'), { recursive: true });
+writeFileSync(join(outDir, RELEASE_LICENSES_FILE), bundledLicenses(Object.keys(metafile.inputs)));
 
 const manifest: ReleaseManifest = {
   releaseId,
   commit: lastCommitTouching(inputs),
+  minimumNodeVersion: NODE_RUNTIME.version,
   files: hashTree(listFiles(outDir), outDir),
 };
 writeFileSync(join(outDir, RELEASE_MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);

@@ -5,7 +5,8 @@ import type { EnvironmentConfig } from '../config/load-config.js';
 import { environmentResourceName } from '../config/resource-names.js';
 import type { ProjectSettings } from '../config/schema.js';
 import { APACHE_BALANCER_MANAGER_PORT, APACHE_PORT, SERVICE_PORT_BASES, TAG_KEYS, WORKER_MEMORY_MAX_MEGABYTES } from '../constants.js';
-import { Alarms, ArtifactBucket, artifactBucketPrefix, DnsAlias, instanceArchitecture, LoadBalancer, Network, ServiceRelease, WebServerFleet } from '../constructs/index.js';
+import { Alarms, ArtifactBucket, artifactBucketPrefix, ConfigError, DnsAlias, instanceArchitecture, LoadBalancer, Network, NodeRuntime, ServiceRelease, WebServerFleet } from '../constructs/index.js';
+import type { BuiltRuntime } from '../release/node-runtime.js';
 import { renderUserData } from '../provisioning/render-user-data.js';
 import { EMULATOR_AMI_IDS, emulatorProviderSettings, handleEmulatorGaps, type LocalEmulator } from './local-emulator.js';
 import { keepStateInBucket } from './s3-state.js';
@@ -19,12 +20,16 @@ export interface BuiltRelease {
   /** Absolute path of dist/release.zip. */
   readonly archivePath: string;
   readonly releaseId: string;
+  /** The lowest Node.js version the release runs on (its manifest says). */
+  readonly minimumNodeVersion: string;
 }
 
 export interface WebAppStackProps {
   readonly project: ProjectSettings;
   readonly environment: EnvironmentConfig;
   readonly release: BuiltRelease;
+  /** The Node.js runtime tarball for the fleet's architecture (dist/runtime/). */
+  readonly runtime: BuiltRuntime;
   /** Local mode: every AWS call and the state go to this emulator. @default - real AWS */
   readonly emulator?: LocalEmulator;
 }
@@ -56,6 +61,17 @@ export class WebAppStack extends TerraformStack {
       bucketName: artifacts.bucketName,
       archivePath: props.release.archivePath,
       releaseId: props.release.releaseId,
+      bucketSettings: artifacts.objectSettings,
+    });
+    if (props.runtime.architecture !== instanceArchitecture(settings.fleet.instanceType)) {
+      throw new ConfigError(`the Node.js runtime is built for ${props.runtime.architecture}, and fleet.instanceType ${settings.fleet.instanceType} is not: pass the runtime of its architecture`);
+    }
+    const runtime = new NodeRuntime(this, 'Runtime', {
+      bucketName: artifacts.bucketName,
+      archivePath: props.runtime.archivePath,
+      version: props.runtime.version,
+      architecture: props.runtime.architecture,
+      minimumVersion: props.release.minimumNodeVersion,
       bucketSettings: artifacts.objectSettings,
     });
 
@@ -102,6 +118,7 @@ export class WebAppStack extends TerraformStack {
         objectVersionId: release.objectVersionId,
         releaseId: release.releaseId,
         archiveSha256: release.archiveSha256,
+        runtime: { objectKey: runtime.objectKey, objectVersionId: runtime.objectVersionId, sha256: runtime.archiveSha256, version: runtime.version },
         portBases: SERVICE_PORT_BASES,
         apachePort: APACHE_PORT,
         balancerManagerPort: APACHE_BALANCER_MANAGER_PORT,
@@ -126,6 +143,7 @@ export class WebAppStack extends TerraformStack {
     new TerraformOutput(this, 'artifact_bucket', { value: artifacts.bucketName });
     new TerraformOutput(this, 'release_key', { value: release.objectKey });
     new TerraformOutput(this, 'release_id', { value: release.releaseId });
+    new TerraformOutput(this, 'node_version', { value: runtime.version });
 
     if (props.emulator) handleEmulatorGaps(this);
   }

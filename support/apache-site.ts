@@ -121,6 +121,7 @@ export async function layOutSite(releaseDir: string, options: SiteOptions = {}):
     objectVersionId: 'unused',
     releaseId,
     archiveSha256: 'unused',
+    runtime: { objectKey: 'unused', objectVersionId: 'unused', sha256: 'unused', version: 'unused' },
     portBases: await freePortBases(SITE_WORKERS),
     apachePort,
     balancerManagerPort: await freePort(),

@@ -11,7 +11,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { dirname, join } from 'node:path';
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { type HttpPlatformName, RELEASE_MANIFEST_FILE, RELEASE_OBJECT_KEY } from '../constants.js';
+import { type HttpPlatformName, NODE_RUNTIME, RELEASE_MANIFEST_FILE, RELEASE_OBJECT_KEY, RUNTIME_KEY_PREFIX } from '../constants.js';
+import { prepareRuntime } from '../release/node-runtime.js';
 import { availableParallelism } from 'node:os';
 import { parse, stringify } from 'yaml';
 import { BOOT_APT_FILE, BOOT_MAN_DB_OFF, renderUserData, type UserDataInput } from '../provisioning/render-user-data.js';
@@ -114,11 +115,12 @@ export async function prepareBootMachine(options: BootOptions = {}): Promise<Boo
     const s3 = new S3Client({ endpoint: moto.endpoint, region: BOOT_REGION, forcePathStyle: true, credentials: FAKE_CREDENTIALS });
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: BOOT_REGION } }));
     await s3.send(new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } }));
-    const uploadRelease = async (archivePath: string): Promise<UploadedRelease> => {
-      const body = readFileSync(archivePath);
-      const { VersionId } = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: RELEASE_OBJECT_KEY, Body: body }));
-      return { key: RELEASE_OBJECT_KEY, sha256: createHash('sha256').update(body).digest('hex'), versionId: VersionId! };
+    const upload = async (key: string, path: string): Promise<UploadedRelease> => {
+      const body = readFileSync(path);
+      const { VersionId } = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+      return { key, sha256: createHash('sha256').update(body).digest('hex'), versionId: VersionId! };
     };
+    const uploadRelease = (archivePath: string) => upload(RELEASE_OBJECT_KEY, archivePath);
 
     imds = createServer((req, res) => {
       const answers: Record<string, string> = {
@@ -135,6 +137,8 @@ export async function prepareBootMachine(options: BootOptions = {}): Promise<Boo
 
     const releaseDir = buildRelease();
     const release = await uploadRelease(`${releaseDir}.zip`);
+    // The machine is this one's architecture: x86_64.
+    const runtime = await upload(`${RUNTIME_KEY_PREFIX}node-linux-x64.tgz`, prepareRuntime(join(import.meta.dirname, '..'), 'x86_64').archivePath);
     const input: UserDataInput = {
       region: BOOT_REGION,
       bucketName: BUCKET,
@@ -142,6 +146,7 @@ export async function prepareBootMachine(options: BootOptions = {}): Promise<Boo
       objectVersionId: release.versionId,
       releaseId: JSON.parse(readFileSync(join(releaseDir, RELEASE_MANIFEST_FILE), 'utf8')).releaseId,
       archiveSha256: release.sha256,
+      runtime: { objectKey: runtime.key, objectVersionId: runtime.versionId, sha256: runtime.sha256, version: NODE_RUNTIME.version },
       portBases: await freePortBases(Math.max(2, cpuCount(options.cpus))),
       apachePort: await freePort(),
       balancerManagerPort: await freePort(),

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { RELEASE_ENTRY_FILE, RELEASE_MANIFEST_FILE } from '../constants.js';
+import { pinnedNodeBinary } from '../release/node-runtime.js';
 
 const root = join(import.meta.dirname, '..');
 
@@ -24,7 +25,7 @@ export interface RunningRelease {
 
 /** Starts `node <release>/server.mjs` on a free port and resolves once it logs that it listens. */
 export function startRelease(releaseDir: string, env: NodeJS.ProcessEnv = {}): Promise<RunningRelease> {
-  const child = spawn(process.execPath, [join(releaseDir, RELEASE_ENTRY_FILE)], {
+  const child = spawn(pinnedNodeBinary(root), [join(releaseDir, RELEASE_ENTRY_FILE)], {
     cwd: tmpdir(),
     env: { PATH: process.env.PATH, PORT: '0', IMDS_ENABLED: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -65,9 +66,14 @@ export function startRelease(releaseDir: string, env: NodeJS.ProcessEnv = {}): P
 /**
  * A second, different release made from a built one: the stylesheet gains a comment (and, with
  * `broken`, the entry point exits at once), the manifest gets a new release id and checksums, and
- * the archive is zipped again. For tests that switch releases.
+ * the archive is zipped again. For tests that switch releases. `minimumNodeVersion` replaces the
+ * manifest's, as a release built for a newer runtime would have it.
  */
-export function variantRelease(releaseDir: string, marker: string, options: { broken?: boolean } = {}): { dir: string; archivePath: string; releaseId: string } {
+export function variantRelease(
+  releaseDir: string,
+  marker: string,
+  options: { broken?: boolean; minimumNodeVersion?: string } = {},
+): { dir: string; archivePath: string; releaseId: string } {
   const dir = join(mkdtempSync(join(tmpdir(), 'webapp-variant-')), 'release');
   cpSync(releaseDir, dir, { recursive: true });
   appendFileSync(join(dir, 'public', 'site.css'), `/* ${marker} */\n`);
@@ -75,6 +81,7 @@ export function variantRelease(releaseDir: string, marker: string, options: { br
   const manifest = JSON.parse(readFileSync(join(dir, RELEASE_MANIFEST_FILE), 'utf8'));
   const sha256 = (path: string) => createHash('sha256').update(readFileSync(join(dir, path))).digest('hex');
   manifest.files = Object.fromEntries(Object.keys(manifest.files).map((file) => [file, sha256(file)]));
+  if (options.minimumNodeVersion) manifest.minimumNodeVersion = options.minimumNodeVersion;
   manifest.releaseId = createHash('sha256').update(`${manifest.releaseId}${marker}`).digest('hex').slice(0, 16);
   writeFileSync(join(dir, RELEASE_MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   const files = [...Object.keys(manifest.files), RELEASE_MANIFEST_FILE].sort();

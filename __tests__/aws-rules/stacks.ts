@@ -5,7 +5,7 @@ import { Testing } from 'cdktf';
 import { loadConfig } from '../../config/load-config.js';
 import { StateBackendStack } from '../../stacks/state-backend-stack.js';
 import { WebAppStack } from '../../stacks/web-app-stack.js';
-import { fixtureRelease, type Json } from '../synth.js';
+import { fixtureArtifacts, type Json } from '../synth.js';
 
 const REPOSITORY_ROOT = join(import.meta.dirname, '..', '..');
 const CONFIG_DIRS = { repository: join(REPOSITORY_ROOT, 'config'), maximal: join(REPOSITORY_ROOT, '__tests__', 'fixtures', 'config-maximal') };
@@ -17,14 +17,13 @@ export interface SynthesizedStack {
 }
 
 function synthesizeAll(): SynthesizedStack[] {
-  const release = fixtureRelease();
   const stacks: SynthesizedStack[] = [];
   for (const [source, dir] of Object.entries(CONFIG_DIRS)) {
     const config = loadConfig(dir);
     const backend = new StateBackendStack(Testing.app(), 'state-backend', { project: config.project });
     stacks.push({ label: `${source}/state-backend`, json: JSON.parse(Testing.synth(backend)) });
     for (const environment of config.environments) {
-      const stack = new WebAppStack(Testing.app(), `webapp-${environment.name}`, { project: config.project, environment, release });
+      const stack = new WebAppStack(Testing.app(), `webapp-${environment.name}`, { project: config.project, environment, ...fixtureArtifacts(environment) });
       stacks.push({ label: `${source}/webapp-${environment.name}`, json: JSON.parse(Testing.synth(stack)) });
     }
   }

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { parse } from 'yaml';
+import { NODE_RUNTIME } from '../../constants.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const path = join(root, '.github', 'workflows', 'ci.yml');
@@ -48,6 +49,16 @@ describe('.github/workflows/ci.yml', () => {
     }
     expect(workflow.permissions).toEqual({ contents: 'read' });
     expect(workflow.jobs.test.permissions).toBeUndefined();
+  });
+
+  test('sets up the pinned Node.js in every job, the one package.json\'s engines and instances name', () => {
+    const packageJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    expect(packageJson.engines.node).toBe(`>=${NODE_RUNTIME.version}`);
+    expect(packageJson.optionalDependencies[NODE_RUNTIME.packages.x86_64.name]).toBe(NODE_RUNTIME.version);
+    for (const job of Object.keys(workflow.jobs)) {
+      const setup = steps(job).find((step) => step.uses?.startsWith('actions/setup-node@'));
+      expect({ job, version: setup?.with?.['node-version'] }).toEqual({ job, version: NODE_RUNTIME.version });
+    }
   });
 
   test('runs only make targets that exist', () => {

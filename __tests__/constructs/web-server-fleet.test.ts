@@ -148,10 +148,10 @@ describe('WebServerFleet network and IAM', () => {
     expect(egress.filter((rule) => rule.cidr_ipv4 === '0.0.0.0/0').map((rule) => [rule.from_port, rule.to_port])).toEqual([[443, 443]]);
   });
 
-  test('lets instances read only the release objects, and nothing for Session Manager (no agent on Debian)', () => {
+  test('lets instances read only the release and runtime objects, and nothing for Session Manager (no agent on Debian)', () => {
     const documents = dataOf(out, 'aws_iam_policy_document');
     const releaseRead = Object.entries(documents).find(([name]) => name.includes('ReleaseRead'))![1];
-    expect(releaseRead.statement).toEqual([{ sid: 'ReadReleases', effect: 'Allow', actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: ['arn:aws:s3:::artifacts/releases/*'] }]);
+    expect(releaseRead.statement).toEqual([{ sid: 'ReadReleases', effect: 'Allow', actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: ['arn:aws:s3:::artifacts/releases/*', 'arn:aws:s3:::artifacts/runtimes/*'] }]);
     expect(dataOf(out, 'aws_iam_policy')).toEqual({});
     expect(resourcesOf(out, 'aws_iam_role_policy_attachment')).toEqual({});
     const assume = Object.entries(documents).find(([name]) => name.includes('AssumeRole'))![1];

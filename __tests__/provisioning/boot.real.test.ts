@@ -3,10 +3,11 @@
 // the Debian archive and the release from the local AWS emulator's S3 (support/boot-machine.ts and
 // scripts/debian-rootfs.sh say what stands in for EC2).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { NODE_RUNTIME } from '../../constants.js';
 import { renderUserData, workerUnit } from '../../provisioning/render-user-data.js';
 import { BOOT_INSTANCE_ID, BOOT_REGION, type BootMachine, NOCLOUD_SEED, prepareBootMachine } from '../../support/boot-machine.js';
 import { openIdleConnections } from '../../support/idle-connections.js';
@@ -84,6 +85,22 @@ describe('the rendered user data on Debian 13', () => {
     const ports = boot.workerPorts();
     expect(ports.a).toHaveLength(availableParallelism());
     expect(servingPorts(boot)).toHaveLength(ports.a.length);
+
+    // AND each worker runs the pinned Node.js fetched from the bucket and verified, not Debian's (not installed)
+    const runtimeDir = `/opt/webapp/runtimes/node-v${NODE_RUNTIME.version}-${boot.input.runtime.sha256.slice(0, 12)}`;
+    for (const port of servingPorts(boot)) {
+      const pid = unitProperty(boot, workerUnit(port), 'MainPID');
+      expect(boot.machine.run(['readlink', `/proc/${pid}/exe`]).stdout.trim()).toBe(`${runtimeDir}/bin/node`);
+    }
+    expect(boot.machine.run([`${runtimeDir}/bin/node`, '--version']).stdout.trim()).toBe(`v${NODE_RUNTIME.version}`);
+    expect(existsSync(join(boot.machine.root, runtimeDir, 'LICENSE'))).toBe(true);
+    expect(boot.machine.run(['dpkg-query', '--show', '--showformat=${db:Status-Status}', 'nodejs']).stdout).not.toBe('installed');
+    expect(readFileSync(join(boot.machine.root, 'var/log/cloud-init-output.log'), 'utf8')).toContain(`runtime node v${NODE_RUNTIME.version} unpacked; it runs here`);
+    // AND each worker wrote its compile cache once it listened, for its next start
+    for (const port of servingPorts(boot)) {
+      const cache = boot.machine.run(['find', `/var/cache/private/webapp-${port}`, '-type', 'f', '-size', '+100k']);
+      expect({ port, cached: cache.stdout.trim().split('\n').filter(Boolean).length }).toEqual({ port, cached: 1 });
+    }
   }, 900_000);
 
   test('needs no port 80 out: every apt source is https (the image\'s mirror lists, as cloud-init generated them at boot)', () => {
@@ -119,6 +136,25 @@ describe('the rendered user data on Debian 13', () => {
     expect(run.stderr).toContain(`FAILED: sha256 mismatch for ${boot.input.objectKey}: expected ${'0'.repeat(64)}, got ${boot.input.archiveSha256}`);
     expect(readlinkSync(join(boot.machine.root, 'opt/webapp/current'))).toBe(`releases/${boot.input.releaseId}`);
     expect(await (await fetch(url('/version'))).json()).toMatchObject({ releaseId: boot.input.releaseId });
+  }, 120_000);
+
+  test('refuses a release built for a newer Node.js than the runtime named, before switching, and the previous release keeps serving', async () => {
+    const serving = ((await (await fetch(url('/version'))).json()) as { releaseId: string }).releaseId;
+    const newer = variantRelease(boot.releaseDir, 'needs a newer runtime', { minimumNodeVersion: '99.0.0' });
+    const upload = await boot.uploadRelease(newer.archivePath);
+    const run = await boot.installRelease(boot.releaseSettings({ RELEASE_KEY: upload.key, RELEASE_VERSION_ID: upload.versionId, RELEASE_SHA256: upload.sha256, RELEASE_ID: newer.releaseId }));
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`FAILED: release ${newer.releaseId} needs Node.js 99.0.0 or newer; the runtime named is ${NODE_RUNTIME.version}`);
+    expect(readlinkSync(join(boot.machine.root, 'opt/webapp/current'))).toBe(`releases/${serving}`);
+    expect(await (await fetch(url('/version'))).json()).toMatchObject({ releaseId: serving });
+  }, 120_000);
+
+  test('refuses a runtime whose binary reports another version than the one named', async () => {
+    const serving = ((await (await fetch(url('/version'))).json()) as { releaseId: string }).releaseId;
+    const run = await boot.installRelease(boot.releaseSettings({ NODE_VERSION: '24.99.0' }));
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`FAILED: the runtime ${boot.input.runtime.objectKey} reports v${NODE_RUNTIME.version}, not v24.99.0`);
+    expect(await (await fetch(url('/version'))).json()).toMatchObject({ releaseId: serving });
   }, 120_000);
 
   test('retries a fetch refused as IAM refuses a policy it has not caught up with, and installs the release', async () => {
@@ -325,15 +361,11 @@ describe('the rendered user data on Debian 13', () => {
   });
 
   test('the worker unit passes systemd-analyze verify, with a low exposure score', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'units-'));
-    const unit = workerUnit(boot.workerPorts().a[0]);
-    writeFileSync(join(dir, unit), readFileSync(join(boot.machine.root, 'etc/systemd/system', unit)));
-    mkdirSync(join(dir, `${unit}.d`));
-    writeFileSync(join(dir, `${unit}.d`, 'worker.conf'), readFileSync(join(boot.machine.root, 'etc/systemd/system', `${unit}.d`, 'worker.conf')));
-    const env = { ...process.env, SYSTEMD_UNIT_PATH: `${dir}:` };
-    const verify = spawnSync('systemd-analyze', ['verify', join(dir, unit)], { env, encoding: 'utf8' });
+    // On the machine, by its own systemd (257), where the unit's command (the runtime's node) exists.
+    const unit = `/etc/systemd/system/${workerUnit(boot.workerPorts().a[0])}`;
+    const verify = boot.machine.run(['systemd-analyze', 'verify', unit]);
     expect({ status: verify.status, output: `${verify.stdout}${verify.stderr}` }).toEqual({ status: 0, output: '' });
-    const security = spawnSync('systemd-analyze', ['security', '--offline=true', '--threshold=40', join(dir, unit)], { env, encoding: 'utf8' });
+    const security = boot.machine.run(['systemd-analyze', 'security', '--offline=true', '--threshold=40', unit]);
     expect(security.status).toBe(0);
     expect(security.stdout).toMatch(/Overall exposure level for .*: [0-3]\.\d OK/);
   });

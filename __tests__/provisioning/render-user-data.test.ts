@@ -11,12 +11,13 @@ const document = parse(userData);
 const fileAt = (path: string) => renderProvisioningFiles(SAMPLE_INPUT).find((entry) => entry.path === path)!.content;
 
 describe('renderUserData', () => {
-  test('is cloud-config that installs Apache, Node.js and the AWS CLI from Debian, and no npm', () => {
+  test('is cloud-config that installs Apache and the AWS CLI from Debian, and neither Debian\'s Node.js nor npm', () => {
     expect(userData.startsWith('#cloud-config\n')).toBe(true);
     expect(document.package_update).toBe(true);
     // Every instance boots fully patched (the patch policy), rebooting first when a package asks for it.
     expect([document.package_upgrade, document.package_reboot_if_required]).toEqual([true, true]);
-    expect(document.packages).toEqual(['apache2', 'nodejs', 'awscli', 'python3']);
+    // Node.js comes from the artifact bucket (NODE_RUNTIME), not from Debian's nodejs 20.
+    expect(document.packages).toEqual(['apache2', 'awscli', 'python3']);
     expect(userData).not.toMatch(/npm (install|ci)/);
   });
 
@@ -66,7 +67,7 @@ describe('renderUserData', () => {
     ]);
   });
 
-  test('names the release, its version and its checksum for the install script', () => {
+  test('names the release and the runtime, their versions and their checksums for the install script', () => {
     expect(fileAt('/etc/webapp/release.env')).toBe(
       [
         'AWS_REGION=eu-west-1',
@@ -75,6 +76,10 @@ describe('renderUserData', () => {
         'RELEASE_VERSION_ID=v1',
         'RELEASE_ID=0123456789abcdef',
         `RELEASE_SHA256=${'a'.repeat(64)}`,
+        'RUNTIME_KEY=runtimes/node-linux-x64.tgz',
+        'RUNTIME_VERSION_ID=v7',
+        `RUNTIME_SHA256=${'b'.repeat(64)}`,
+        'NODE_VERSION=24.21.0',
         'PORT_BASE_A=3000',
         'PORT_BASE_B=3200',
         'MAX_WORKERS=128',
@@ -132,7 +137,8 @@ describe('renderUserData', () => {
     for (const line of ['DynamicUser=yes', 'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ProtectHome=yes', 'PrivateTmp=yes', 'CapabilityBoundingSet=', 'Restart=on-failure', 'EnvironmentFile=/etc/webapp/service.env']) {
       expect(unit.split('\n')).toContain(line);
     }
-    expect(unit).toContain('ExecStart=/usr/bin/node /opt/webapp/current/server.mjs');
+    // The release's own runtime (current/node, linked by the install script), not a system Node.js.
+    expect(unit).toContain('ExecStart=/opt/webapp/current/node /opt/webapp/current/server.mjs');
   });
 
   test('stays well under the 16 KB user data limit, as the launch template sends it (gzipped)', () => {

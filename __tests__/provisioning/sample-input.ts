@@ -8,6 +8,7 @@ export const SAMPLE_INPUT: UserDataInput = {
   objectVersionId: 'v1',
   releaseId: '0123456789abcdef',
   archiveSha256: 'a'.repeat(64),
+  runtime: { objectKey: 'runtimes/node-linux-x64.tgz', objectVersionId: 'v7', sha256: 'b'.repeat(64), version: '24.21.0' },
   portBases: { a: 3000, b: 3200 },
   apachePort: 80,
   balancerManagerPort: 81,

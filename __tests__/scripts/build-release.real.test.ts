@@ -4,9 +4,10 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { HTTP_PLATFORMS, RELEASE_ENTRY_FILE, RELEASE_MANIFEST_FILE } from '../../constants.js';
+import { HTTP_PLATFORMS, NODE_RUNTIME, RELEASE_ENTRY_FILE, RELEASE_LICENSES_FILE, RELEASE_MANIFEST_FILE } from '../../constants.js';
 import { releaseManifestSchema } from '../../service/version/release-manifest.js';
 import { buildRelease, type RunningRelease, startRelease } from '../../support/release-process.js';
+import { pinnedNodeBinary } from '../../release/node-runtime.js';
 
 let releaseDir: string;
 beforeAll(() => {
@@ -14,9 +15,22 @@ beforeAll(() => {
 });
 
 describe('the built release', () => {
+  test('carries the licence text of every package bundled into the entry point', () => {
+    const licenses = readFileSync(join(releaseDir, RELEASE_LICENSES_FILE), 'utf8');
+    // The packages the service imports directly, and ones only the platforms pull in.
+    for (const name of ['@nestjs/core', '@nestjs/common', '@nestjs/platform-express', '@nestjs/platform-fastify', 'express', 'fastify', 'helmet', 'zod', 'rxjs', 'reflect-metadata']) {
+      expect(licenses).toMatch(new RegExp(`^${name.replace('/', '\\/')}@\\d+\\.\\d+\\.\\d+ \\(`, 'm'));
+    }
+    const count = Number(/: (\d+) packages\./.exec(licenses)?.[1]);
+    expect(count).toBeGreaterThan(50);
+    expect(licenses.match(/^\S+@\d+\.\d+\.\d+[^\n]* \(/gm)).toHaveLength(count);
+    expect(licenses).toContain('Permission is hereby granted, free of charge');
+  });
+
   test('holds one entry point, the static assets and a manifest with the sha256 of every file', () => {
     const manifest = releaseManifestSchema.parse(JSON.parse(readFileSync(join(releaseDir, RELEASE_MANIFEST_FILE), 'utf8')));
-    expect(Object.keys(manifest.files).sort()).toEqual(['public/icon.svg', 'public/site.css', RELEASE_ENTRY_FILE, `${RELEASE_ENTRY_FILE}.LEGAL.txt`]);
+    expect(Object.keys(manifest.files).sort()).toEqual([RELEASE_LICENSES_FILE, 'public/icon.svg', 'public/site.css', RELEASE_ENTRY_FILE, `${RELEASE_ENTRY_FILE}.LEGAL.txt`]);
+    expect(manifest.minimumNodeVersion).toBe(NODE_RUNTIME.version);
     expect(readdirSync(releaseDir)).not.toContain('node_modules');
     expect(statSync(join(releaseDir, RELEASE_ENTRY_FILE)).size).toBeGreaterThan(100_000);
   });
@@ -85,7 +99,7 @@ describe.each(HTTP_PLATFORMS)('the release running on plain node, on %s', (platf
 
 describe('the release refusing bad settings', () => {
   test('exits 78 and names the variable', () => {
-    const run = spawnSync(process.execPath, [join(releaseDir, RELEASE_ENTRY_FILE)], { env: { PORT: 'eighty' }, encoding: 'utf8', timeout: 10_000 });
+    const run = spawnSync(pinnedNodeBinary(join(import.meta.dirname, '..', '..')), [join(releaseDir, RELEASE_ENTRY_FILE)], { env: { PORT: 'eighty' }, encoding: 'utf8', timeout: 10_000 });
     expect(run.status).toBe(78);
     expect(JSON.parse(run.stderr)).toEqual({ level: 'fatal', context: 'Config', message: 'invalid service configuration: PORT="eighty": must be a whole number between 0 and 65535' });
   });

@@ -3,16 +3,15 @@ import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { Testing } from 'cdktf';
 import { loadConfig } from '../../config/load-config.js';
-import { RELEASE_KEY_PREFIX } from '../../constants.js';
+import { RELEASE_KEY_PREFIX, RUNTIME_KEY_PREFIX } from '../../constants.js';
 import { renderUserData } from '../../provisioning/render-user-data.js';
 import { WebAppStack } from '../../stacks/web-app-stack.js';
 import { SAMPLE_INPUT } from '../provisioning/sample-input.js';
-import { dataOf, fixtureRelease, type Json } from '../synth.js';
+import { dataOf, fixtureArtifacts, type Json } from '../synth.js';
 
 const config = loadConfig(join(import.meta.dirname, '..', '..', 'config'));
-const release = fixtureRelease();
 const synthesized = (emulator?: { endpoint: string }) =>
-  config.environments.map((environment) => Testing.synth(new WebAppStack(Testing.app(), `webapp-${environment.name}`, { project: config.project, environment, release, emulator })));
+  config.environments.map((environment) => Testing.synth(new WebAppStack(Testing.app(), `webapp-${environment.name}`, { project: config.project, environment, ...fixtureArtifacts(environment), emulator })));
 
 /** Access key ids, secret-looking assignments, private keys, and provider credential arguments. */
 const CREDENTIAL = /\b(AKIA|ASIA)[0-9A-Z]{16}\b|aws_secret_access_key|"(access_key|secret_key|token|password)"\s*:|-----BEGIN [A-Z ]*PRIVATE KEY-----|(secret|password|token)\w*\s*[=:]\s*["']?[A-Za-z0-9/+]{20,}/i;
@@ -43,13 +42,13 @@ describe('secrets', () => {
     expect(userData).not.toMatch(/AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN/);
   });
 
-  test("the instance role's policy only reads, and only the release prefix of the artifact bucket", () => {
+  test("the instance role's policy only reads, and only the release and runtime prefixes of the artifact bucket", () => {
     const stack: Json = JSON.parse(synthesized()[0]);
     const [releaseRead] = Object.entries(dataOf(stack, 'aws_iam_policy_document')).filter(([name]) => name.includes('ReleaseRead')).map(([, document]) => document);
     for (const statement of releaseRead.statement) {
       expect(statement.effect).toBe('Allow');
       expect(statement.actions.every((action: string) => /^s3:Get(Object|ObjectVersion)$/.test(action))).toBe(true);
-      expect(statement.resources).toEqual([`\${aws_s3_bucket.Artifacts_Bucket_88671897.arn}/${RELEASE_KEY_PREFIX}*`]);
+      expect(statement.resources).toEqual([`\${aws_s3_bucket.Artifacts_Bucket_88671897.arn}/${RELEASE_KEY_PREFIX}*`, `\${aws_s3_bucket.Artifacts_Bucket_88671897.arn}/${RUNTIME_KEY_PREFIX}*`]);
     }
     // No other inline policy, and no managed one (Debian's images carry no SSM agent to use one).
     expect(Object.keys(stack.resource.aws_iam_role_policy)).toHaveLength(1);

@@ -5,13 +5,13 @@ import { loadConfig } from '../../config/load-config.js';
 import { EMULATOR_AMI_IDS, EMULATOR_IGNORED_ATTRIBUTES, readEmulatorEndpoint } from '../../stacks/local-emulator.js';
 import { StateBackendStack } from '../../stacks/state-backend-stack.js';
 import { WebAppStack } from '../../stacks/web-app-stack.js';
-import { dataOf, fixtureRelease, type Json, resourcesOf } from '../synth.js';
+import { dataOf, fixtureArtifacts, type Json, resourcesOf } from '../synth.js';
 
 const config = loadConfig(join(import.meta.dirname, '..', '..', 'config'));
 const emulator = { endpoint: 'http://127.0.0.1:4566' };
 
 function synthDev(withEmulator: boolean): Json {
-  const stack = new WebAppStack(Testing.app(), 'webapp-dev', { project: config.project, environment: config.environments[0], release: fixtureRelease(), emulator: withEmulator ? emulator : undefined });
+  const stack = new WebAppStack(Testing.app(), 'webapp-dev', { project: config.project, environment: config.environments[0], ...fixtureArtifacts(config.environments[0]), emulator: withEmulator ? emulator : undefined });
   return JSON.parse(Testing.synth(stack));
 }
 
@@ -66,7 +66,7 @@ describe('local mode', () => {
   test('leaves dual-stack off for prod in local mode only', () => {
     const prodEnvironment = config.environments.find((environment) => environment.name === 'prod')!;
     const synth = (withEmulator: boolean) =>
-      JSON.parse(Testing.synth(new WebAppStack(Testing.app(), 'webapp-prod', { project: config.project, environment: prodEnvironment, release: fixtureRelease(), emulator: withEmulator ? emulator : undefined })));
+      JSON.parse(Testing.synth(new WebAppStack(Testing.app(), 'webapp-prod', { project: config.project, environment: prodEnvironment, ...fixtureArtifacts(prodEnvironment), emulator: withEmulator ? emulator : undefined })));
     expect(Object.values(resourcesOf(synth(true), 'aws_lb'))[0].ip_address_type).toBe('ipv4');
     expect(Object.values(resourcesOf(synth(false), 'aws_lb'))[0].ip_address_type).toBe('dualstack');
   });

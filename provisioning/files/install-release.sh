@@ -1,6 +1,7 @@
 #!/bin/sh
-# Installs the release named in /etc/webapp/release.env: fetch it from S3 with the instance role,
-# verify its sha256, unpack it beside the others, switch the `current` symlink atomically, start the
+# Installs the release named in /etc/webapp/release.env: fetch the Node.js runtime and the release
+# from S3 with the instance role, verify their sha256, check that the runtime runs and reports its
+# version and that the release does not need a newer one, unpack them beside the others, switch the `current` symlink atomically, start the
 # release's workers on the other port set while the current workers serve, move Apache's balancer
 # to them through its balancer manager (no reload: no connection closes, requests in flight finish),
 # wait until Apache serves the release, then stop the old workers. On any failure it exits non-zero, leaving the previous release in place and
@@ -16,6 +17,7 @@ SETTINGS=${1:-/etc/webapp/release.env}
 # shellcheck disable=SC1091
 . "${WORKERS_SETTINGS:-/etc/webapp/workers.env}"
 : "${AWS_REGION:?}" "${RELEASE_BUCKET:?}" "${RELEASE_KEY:?}" "${RELEASE_VERSION_ID:?}" "${RELEASE_ID:?}" "${RELEASE_SHA256:?}"
+: "${RUNTIME_KEY:?}" "${RUNTIME_VERSION_ID:?}" "${RUNTIME_SHA256:?}" "${NODE_VERSION:?}"
 : "${SERVICE_PORTS_A:?}" "${SERVICE_PORTS_B:?}" "${APACHE_MEMBERS:?}" "${APACHE_PORT:?}" "${HEALTH_PATH:?}" "${VERSION_PATH:?}"
 : "${BALANCER_MANAGER_URL:?}" "${BALANCER_MANAGER_AUTH_FILE:?}"
 : "${WEBAPP_ROOT:=/opt/webapp}" "${HEALTH_TIMEOUT_SECONDS:=60}" "${RELEASES_KEPT:=3}"
@@ -76,6 +78,8 @@ fi
 
 # Starts the workers on the next set while the current ones serve; 0 once each answers 200 itself.
 start_next() {
+  # A new release: the workers' compile caches hold the old one's code (the unit's CacheDirectory).
+  for port in $next_ports; do rm -rf "/var/cache/private/webapp-$port" "/var/cache/webapp-$port"; done
   on_workers restart "$next_ports" || return 1
   urls=
   for port in $next_ports; do urls="$urls http://127.0.0.1:$port$HEALTH_PATH"; done
@@ -144,19 +148,41 @@ previous=$(readlink "$WEBAPP_ROOT/current" 2>/dev/null || true)
 # for throttling and 5xx, and a few tries of our own with backoff, well inside the grace period.
 export AWS_METADATA_SERVICE_NUM_ATTEMPTS=5 AWS_METADATA_SERVICE_TIMEOUT=5 AWS_RETRY_MODE=standard AWS_MAX_ATTEMPTS=5
 : "${FETCH_ATTEMPTS:=5}" "${FETCH_FIRST_DELAY_SECONDS:=2}"
-log "fetching s3://$RELEASE_BUCKET/$RELEASE_KEY (version $RELEASE_VERSION_ID)"
-attempt=1 delay=$FETCH_FIRST_DELAY_SECONDS
-until aws s3api get-object --region "$AWS_REGION" --bucket "$RELEASE_BUCKET" --key "$RELEASE_KEY" \
-  --version-id "$RELEASE_VERSION_ID" "$work/release.zip" >/dev/null 2>"$work/fetch.err"; do
-  reason=$(tr -s '\n' ' ' <"$work/fetch.err" | tail -c 300)
-  [ "$attempt" -lt "$FETCH_ATTEMPTS" ] || fail "could not download s3://$RELEASE_BUCKET/$RELEASE_KEY after $attempt attempts: $reason"
-  log "fetch attempt $attempt failed ($reason); trying again in ${delay}s"
-  sleep "$delay"
-  attempt=$((attempt + 1)) delay=$((delay * 2))
-done
-actual=$(sha256sum "$work/release.zip" | cut -d' ' -f1)
-[ "$actual" = "$RELEASE_SHA256" ] || fail "sha256 mismatch for $RELEASE_KEY: expected $RELEASE_SHA256, got $actual"
-log "fetched, sha256 matches"
+# Downloads version $2 of s3://$RELEASE_BUCKET/$1 to $4 and fails unless its sha256 is $3.
+fetch_object() {
+  log "fetching s3://$RELEASE_BUCKET/$1 (version $2)"
+  attempt=1 delay=$FETCH_FIRST_DELAY_SECONDS
+  until aws s3api get-object --region "$AWS_REGION" --bucket "$RELEASE_BUCKET" --key "$1" \
+    --version-id "$2" "$4" >/dev/null 2>"$work/fetch.err"; do
+    reason=$(tr -s '\n' ' ' <"$work/fetch.err" | tail -c 300)
+    [ "$attempt" -lt "$FETCH_ATTEMPTS" ] || fail "could not download s3://$RELEASE_BUCKET/$1 after $attempt attempts: $reason"
+    log "fetch attempt $attempt failed ($reason); trying again in ${delay}s"
+    sleep "$delay"
+    attempt=$((attempt + 1)) delay=$((delay * 2))
+  done
+  actual=$(sha256sum "$4" | cut -d' ' -f1)
+  [ "$actual" = "$3" ] || fail "sha256 mismatch for $1: expected $3, got $actual"
+  log "fetched $1, sha256 matches"
+}
+
+# The runtime: Node's official binary as the npm registry packs it (package/bin/node), kept per
+# version and checksum; it must run here (the instance's architecture) and report NODE_VERSION.
+runtime_name="node-v$NODE_VERSION-$(printf %.12s "$RUNTIME_SHA256")"
+runtime_dir="$WEBAPP_ROOT/runtimes/$runtime_name"
+if [ ! -x "$runtime_dir/bin/node" ]; then
+  fetch_object "$RUNTIME_KEY" "$RUNTIME_VERSION_ID" "$RUNTIME_SHA256" "$work/runtime.tgz"
+  mkdir "$work/runtime"
+  tar -xzf "$work/runtime.tgz" -C "$work/runtime" --strip-components=1 --no-same-owner package/bin/node package/LICENSE \
+    || fail "could not unpack the runtime $RUNTIME_KEY"
+  reported=$("$work/runtime/bin/node" --version 2>&1) || fail "the runtime $RUNTIME_KEY does not run on this $(uname -m) machine: $reported"
+  [ "$reported" = "v$NODE_VERSION" ] || fail "the runtime $RUNTIME_KEY reports $reported, not v$NODE_VERSION"
+  chmod -R a+rX "$work/runtime"
+  mkdir -p "$WEBAPP_ROOT/runtimes"
+  mv "$work/runtime" "$runtime_dir"
+  log "runtime node v$NODE_VERSION unpacked; it runs here"
+fi
+
+fetch_object "$RELEASE_KEY" "$RELEASE_VERSION_ID" "$RELEASE_SHA256" "$work/release.zip"
 
 if [ ! -d "$release_dir" ]; then
   mkdir -p "$WEBAPP_ROOT/releases"
@@ -174,6 +200,15 @@ PY
   mv "$work/unpacked" "$release_dir"
   log "unpacked, every file matches the manifest"
 fi
+
+# The release runs on the runtime above, which must be at least what its build was made for.
+needed=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["minimumNodeVersion"])' "$release_dir/manifest.json") \
+  || fail "release $RELEASE_ID names no minimumNodeVersion in its manifest"
+python3 -c 'import sys; have, need = (tuple(map(int, v.split("."))) for v in sys.argv[1:]); sys.exit(have < need)' "$NODE_VERSION" "$needed" \
+  || fail "release $RELEASE_ID needs Node.js $needed or newer; the runtime named is $NODE_VERSION"
+# current/node is what the workers' unit runs.
+ln -sfn "../../runtimes/$runtime_name/bin/node" "$release_dir/node.next"
+mv -T "$release_dir/node.next" "$release_dir/node"
 
 # Atomic switch: rename(2) of a new symlink over the old one.
 ln -sfn "releases/$RELEASE_ID" "$WEBAPP_ROOT/current.next"
@@ -205,4 +240,12 @@ log "previous workers on ports $old_ports stopped"
 # Keep the newest few releases for a quick manual rollback.
 ls -1t "$WEBAPP_ROOT/releases" | tail -n +$((RELEASES_KEPT + 1)) | while read -r old; do
   [ "releases/$old" = "$(readlink "$WEBAPP_ROOT/current")" ] || rm -rf "${WEBAPP_ROOT:?}/releases/$old"
+done
+# ... and the runtimes they run on.
+for kept in "$WEBAPP_ROOT"/runtimes/*; do
+  name=${kept##*/}
+  for link in "$WEBAPP_ROOT"/releases/*/node; do
+    case $(readlink "$link" 2>/dev/null) in *"/$name/"*) continue 2 ;; esac
+  done
+  rm -rf "$kept"
 done

@@ -11,6 +11,8 @@ export const releaseManifestSchema = z.object({
   releaseId: z.string().regex(/^[0-9a-f]{16}$/),
   /** Last git commit that touched those inputs, when the build ran in a git checkout. */
   commit: z.string().regex(/^[0-9a-f]{40}$/).nullable(),
+  /** The lowest Node.js version the release runs on: the runtime it was built and tested for. Instances refuse an older runtime. */
+  minimumNodeVersion: z.string().regex(/^\d+\.\d+\.\d+$/),
   /** sha256 of every file in the release, by path relative to the release directory. */
   files: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)),
 });
