@@ -46,6 +46,7 @@ help: ## List the targets
 
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
+	scripts/node-pty.sh
 	@touch $@
 
 install: $(NPM_STAMP) ## Install the pinned npm packages (npm ci)

@@ -6,7 +6,7 @@ import { loadConfig } from './config/load-config.js';
 import { RELEASE_MANIFEST_FILE } from './constants.js';
 import { ConfigError } from './constructs/config-error.js';
 import { instanceArchitecture } from './constructs/instance-architecture.js';
-import { type BuiltRuntime, builtRuntime, checkIntegrity } from './release/node-runtime.js';
+import { type BuiltRuntime, checkedRuntime } from './release/node-runtime.js';
 import { NODE_RUNTIME } from './constants.js';
 import { releaseManifestSchema } from './service/version/release-manifest.js';
 import { type BootstrapMode, StateBackendStack } from './stacks/state-backend-stack.js';
@@ -32,14 +32,11 @@ function readBuiltRelease(releaseDir: string): BuiltRelease {
   return { archivePath, releaseId: manifest.releaseId, minimumNodeVersion: manifest.minimumNodeVersion };
 }
 
-/** The runtime tarball of `architecture` that `npm run build:runtime` checked, checked again against its pinned sha512. */
+/** The runtime tarball of `architecture` as `npm run build:runtime` checked it against the pinned sha512 (unchanged since). */
 function readBuiltRuntime(architecture: BuiltRuntime['architecture']): BuiltRuntime {
-  const runtime = builtRuntime(root, architecture);
-  if (!existsSync(runtime.archivePath)) throw new ConfigError(`no Node.js runtime at ${runtime.archivePath}; run \`npm run build:runtime\` first`);
-  try {
-    checkIntegrity(runtime.archivePath, NODE_RUNTIME.packages[architecture].integrity);
-  } catch (error) {
-    throw new ConfigError(`${(error as Error).message}; run \`npm run build:runtime\` again`);
+  const runtime = checkedRuntime(root, architecture);
+  if (!runtime) {
+    throw new ConfigError(`no checked Node.js ${NODE_RUNTIME.version} runtime for ${architecture} in dist/runtime/ (missing, or changed since it was checked); run \`npm run build:runtime\``);
   }
   return runtime;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,8 +47,9 @@ export function fixtureRelease(): BuiltRelease {
 /** A stand-in runtime tarball with fixed bytes (the stacks upload it; main.ts checks a real one's sha512), for `architecture`. */
 export function fixtureRuntime(architecture: RuntimeArchitecture): BuiltRuntime {
   const archivePath = join(mkdtempSync(join(tmpdir(), 'fixture-runtime-')), runtimeFileName(architecture));
-  writeFileSync(archivePath, `fixture node ${architecture}\n`);
-  return { architecture, version: NODE_RUNTIME.version, archivePath };
+  const content = `fixture node ${architecture}\n`;
+  writeFileSync(archivePath, content);
+  return { architecture, version: NODE_RUNTIME.version, archivePath, sha256: createHash('sha256').update(content).digest('hex') };
 }
 
 /** The release and the runtime of `environment`'s architecture, as main.ts passes them to a WebAppStack. */

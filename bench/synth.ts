@@ -36,7 +36,7 @@ function toRootImports(source: string): string {
 /** A copy of the repository whose TypeScript imports the provider from its root, run by ts-node. */
 function templateWayCopy(): string {
   const dir = join(mkdtempSync(join(tmpdir(), 'synth-template-way-')), 'repo');
-  const leftOut = new Set(['.git', 'node_modules', '.venv', 'cdktf.out', 'cdktf.local.out', '.local', '__tests__', 'bench']);
+  const leftOut = new Set(['.git', 'node_modules', 'dist', '.venv', 'cdktf.out', 'cdktf.local.out', '.local', '__tests__', 'bench']);
   cpSync(root, dir, { recursive: true, filter: (source) => source === root || !leftOut.has(basename(source)) });
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
   const rewrite = (path: string) => {
@@ -53,7 +53,7 @@ function templateWayCopy(): string {
   // The template's compiler settings: type-check everything ts-node loads (no isolatedModules, which `import =` aliases need off).
   const tsconfig = JSON.parse(readFileSync(join(dir, 'tsconfig.json'), 'utf8'));
   tsconfig.compilerOptions.isolatedModules = false;
-  tsconfig.include = ['main.ts', 'config/**/*.ts', 'stacks/**/*.ts', 'constructs/**/*.ts', 'provisioning/**/*.ts', 'service/version/**/*.ts'];
+  tsconfig.include = ['main.ts', 'config/**/*.ts', 'stacks/**/*.ts', 'constructs/**/*.ts', 'provisioning/**/*.ts', 'release/**/*.ts', 'service/version/**/*.ts'];
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
   return dir;
 }
@@ -81,9 +81,11 @@ function measure(command: string[], cwd: string, env: NodeJS.ProcessEnv): Sample
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 execFileSync(bin('tsx'), [join(root, 'scripts', 'build-release.ts')], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+execFileSync(bin('tsx'), [join(root, 'scripts', 'build-runtime.ts')], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
 execFileSync(process.execPath, [join(root, 'scripts', 'build-synth.mjs')], { cwd: root, stdio: 'inherit' });
 const template = templateWayCopy();
-cpSync(join(root, 'dist'), join(template, 'dist'), { recursive: true });
+// The same built release and checked runtimes (a copy would change the runtimes' mtimes, which their check stamps record).
+symlinkSync(join(root, 'dist'), join(template, 'dist'));
 
 const node = process.execPath;
 const subjects: Array<{ name: string; command: string[]; cwd: string; env?: NodeJS.ProcessEnv }> = [

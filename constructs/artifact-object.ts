@@ -14,6 +14,8 @@ export interface ArtifactUpload {
   readonly metadata: Record<string, string>;
   /** What the upload must wait for: the bucket's versioning (an object written before it has no version id to pin) and default encryption. */
   readonly bucketSettings?: ITerraformDependable[];
+  /** The file's sha256 (hex) when the caller has it already (a 52 MB runtime is not hashed at every synth). @default - worked out here */
+  readonly sha256?: string;
 }
 
 export interface UploadedArtifact {
@@ -29,9 +31,10 @@ export interface UploadedArtifact {
  * keeps the old one as a noncurrent version and the new version id reaches the user data.
  */
 export function uploadArtifact(scope: Construct, upload: ArtifactUpload): UploadedArtifact {
-  const sha256 = createHash('sha256').update(readFileSync(upload.filePath)).digest('hex');
+  const sha256 = upload.sha256 ?? createHash('sha256').update(readFileSync(upload.filePath)).digest('hex');
   // A FILE asset is copied as is; cdktf's ARCHIVE type would zip with timestamps and differ per clone.
-  const asset = new TerraformAsset(scope, 'Archive', { path: upload.filePath, type: AssetType.FILE });
+  // Its folder is named after our sha256, so cdktf does not read the file a second time for an md5 of its own.
+  const asset = new TerraformAsset(scope, 'Archive', { path: upload.filePath, type: AssetType.FILE, assetHash: sha256.slice(0, 32).toUpperCase() });
   const object = new S3Object(scope, 'Object', {
     bucket: upload.bucketName,
     key: upload.key,

@@ -13,6 +13,8 @@ export interface NodeRuntimeProps {
   readonly archivePath: string;
   /** Its Node.js version, without the `v`: instances refuse a binary that reports another. */
   readonly version: string;
+  /** sha256 (hex) of the tarball, as scripts/build-runtime.ts worked it out when it checked it. */
+  readonly archiveSha256: string;
   /** The instances' architecture; the tarball must be built for it. */
   readonly architecture: Architecture;
   /** The lowest Node.js version the release runs on (its manifest's `minimumNodeVersion`). */
@@ -47,6 +49,7 @@ export class NodeRuntime extends Construct {
     for (const [field, value] of [['version', props.version], ['minimumVersion', props.minimumVersion]] as const) {
       if (!VERSION.test(value)) throw new ConfigError(`NodeRuntime ${field} (${JSON.stringify(value)}) must be a version such as 24.21.0`);
     }
+    if (!/^[0-9a-f]{64}$/.test(props.archiveSha256)) throw new ConfigError(`NodeRuntime archiveSha256 (${JSON.stringify(props.archiveSha256)}) must be 64 hex digits`);
     if (!existsSync(props.archivePath)) {
       throw new ConfigError(`runtime tarball ${props.archivePath} does not exist; fetch it with \`npm run build:runtime\``);
     }
@@ -64,6 +67,7 @@ export class NodeRuntime extends Construct {
       contentType: 'application/gzip',
       metadata: { 'node-version': props.version },
       bucketSettings: props.bucketSettings,
+      sha256: props.archiveSha256,
     });
     this.objectVersionId = object.versionId;
     this.archiveSha256 = object.sha256;

@@ -3,7 +3,7 @@
 // dist/runtime/ by scripts/build-runtime.ts; main.ts ships it; instances verify and unpack it.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NODE_RUNTIME } from '../constants.js';
@@ -22,7 +22,22 @@ export interface BuiltRuntime {
   /** Node's version, without the `v`. */
   readonly version: string;
   readonly archivePath: string;
+  /** sha256 (hex) of the tarball, worked out when it was checked: what instances verify. */
+  readonly sha256: string;
 }
+
+/**
+ * Beside each checked tarball in dist/runtime/: what was checked (the pinned integrity), its sha256,
+ * and the file's size and mtime then. Every synth reads it instead of hashing 52 MB tarballs again;
+ * a tarball changed since (another size or mtime) counts as unchecked.
+ */
+interface CheckStamp {
+  readonly integrity: string;
+  readonly sha256: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+const stampPath = (archivePath: string) => `${archivePath}.checked.json`;
 
 /** File name of the tarball of `architecture`, as `npm pack` names it. */
 export function runtimeFileName(architecture: RuntimeArchitecture, version: string = NODE_RUNTIME.version): string {
@@ -30,8 +45,21 @@ export function runtimeFileName(architecture: RuntimeArchitecture, version: stri
 }
 
 /** Where scripts/build-runtime.ts puts the tarball of `architecture` (dist/runtime/ of the repository). */
-export function builtRuntime(root: string, architecture: RuntimeArchitecture): BuiltRuntime {
-  return { architecture, version: NODE_RUNTIME.version, archivePath: join(root, 'dist', 'runtime', runtimeFileName(architecture)) };
+export function runtimeArchivePath(root: string, architecture: RuntimeArchitecture): string {
+  return join(root, 'dist', 'runtime', runtimeFileName(architecture));
+}
+
+/**
+ * The tarball of `architecture` in dist/runtime/ as scripts/build-runtime.ts checked it, or
+ * undefined when it is missing, was never checked against the pinned integrity, or changed since.
+ */
+export function checkedRuntime(root: string, architecture: RuntimeArchitecture): BuiltRuntime | undefined {
+  const archivePath = runtimeArchivePath(root, architecture);
+  if (!existsSync(archivePath) || !existsSync(stampPath(archivePath))) return undefined;
+  const stamp = JSON.parse(readFileSync(stampPath(archivePath), 'utf8')) as CheckStamp;
+  const { size, mtimeMs } = statSync(archivePath);
+  if (stamp.integrity !== NODE_RUNTIME.packages[architecture].integrity || stamp.size !== size || stamp.mtimeMs !== mtimeMs) return undefined;
+  return { architecture, version: NODE_RUNTIME.version, archivePath, sha256: stamp.sha256 };
 }
 
 /** Throws unless the file's sha512 is the Subresource Integrity string `integrity` (npm's `dist.integrity`). */
@@ -69,15 +97,10 @@ export function runtimeCacheDir(): string {
  * arm64 one cannot be a dependency here). A tarball that fails the checks is deleted, never shipped.
  */
 export function prepareRuntime(root: string, architecture: RuntimeArchitecture): BuiltRuntime {
-  const built = builtRuntime(root, architecture);
-  if (existsSync(built.archivePath)) {
-    try {
-      checkRuntimeTarball(built.archivePath, architecture);
-      return built;
-    } catch {
-      rmSync(built.archivePath); // replaced from the cache below
-    }
-  }
+  const checked = checkedRuntime(root, architecture);
+  if (checked) return checked;
+  const archivePath = runtimeArchivePath(root, architecture);
+  rmSync(stampPath(archivePath), { force: true });
   const cached = join(runtimeCacheDir(), runtimeFileName(architecture));
   if (!existsSync(cached)) {
     const fetchDir = mkdtempSync(join(tmpdir(), 'node-runtime-'));
@@ -100,8 +123,11 @@ export function prepareRuntime(root: string, architecture: RuntimeArchitecture):
     throw error;
   }
   mkdirSync(join(root, 'dist', 'runtime'), { recursive: true });
-  copyFileSync(cached, built.archivePath);
-  return built;
+  copyFileSync(cached, archivePath);
+  const { size, mtimeMs } = statSync(archivePath);
+  const stamp: CheckStamp = { integrity: NODE_RUNTIME.packages[architecture].integrity, sha256: createHash('sha256').update(readFileSync(archivePath)).digest('hex'), size, mtimeMs };
+  writeFileSync(stampPath(archivePath), `${JSON.stringify(stamp, null, 2)}\n`);
+  return { architecture, version: NODE_RUNTIME.version, archivePath, sha256: stamp.sha256 };
 }
 
 /**

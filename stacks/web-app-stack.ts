@@ -69,6 +69,7 @@ export class WebAppStack extends TerraformStack {
     const runtime = new NodeRuntime(this, 'Runtime', {
       bucketName: artifacts.bucketName,
       archivePath: props.runtime.archivePath,
+      archiveSha256: props.runtime.sha256,
       version: props.runtime.version,
       architecture: props.runtime.architecture,
       minimumVersion: props.release.minimumNodeVersion,

@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
-import { binaryArchitecture, checkIntegrity, RUNTIME_BINARY } from '../../release/node-runtime.js';
+import { NODE_RUNTIME } from '../../constants.js';
+import { binaryArchitecture, checkedRuntime, checkIntegrity, RUNTIME_BINARY, runtimeArchivePath } from '../../release/node-runtime.js';
 
 const work = mkdtempSync(join(tmpdir(), 'node-runtime-test-'));
 
@@ -37,5 +38,24 @@ describe('the runtime tarball checks', () => {
     expect(binaryArchitecture(tarballWithBinary('x64', 0x3e))).toBe('x86_64');
     expect(binaryArchitecture(tarballWithBinary('arm64', 0xb7))).toBe('arm64');
     expect(binaryArchitecture(tarballWithBinary('riscv', 0xf3))).toBeUndefined();
+  });
+
+  test('GIVEN a tarball checked by the build step WHEN the synth reads it THEN its recorded sha256; once changed or checked against another pin THEN nothing', () => {
+    const root = mkdtempSync(join(work, 'root-'));
+    const archivePath = runtimeArchivePath(root, 'arm64');
+    mkdirSync(join(root, 'dist', 'runtime'), { recursive: true });
+    writeFileSync(archivePath, 'a runtime');
+    const stamp = (integrity: string) => {
+      const { size, mtimeMs } = statSync(archivePath);
+      writeFileSync(`${archivePath}.checked.json`, JSON.stringify({ integrity, sha256: 'd'.repeat(64), size, mtimeMs }));
+    };
+    expect(checkedRuntime(root, 'arm64')).toBeUndefined(); // never checked
+    stamp(NODE_RUNTIME.packages.arm64.integrity);
+    expect(checkedRuntime(root, 'arm64')).toEqual({ architecture: 'arm64', version: NODE_RUNTIME.version, archivePath, sha256: 'd'.repeat(64) });
+    stamp(NODE_RUNTIME.packages.x86_64.integrity);
+    expect(checkedRuntime(root, 'arm64')).toBeUndefined(); // checked against another pin
+    stamp(NODE_RUNTIME.packages.arm64.integrity);
+    appendFileSync(archivePath, '!');
+    expect(checkedRuntime(root, 'arm64')).toBeUndefined(); // changed since
   });
 });
