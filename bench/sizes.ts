@@ -1,4 +1,4 @@
-// Sizes: the service release (the zip the instances fetch, and what it unpacks to) and the user data
+// Sizes: the service release (the zip the instances fetch, and what it unpacks to), the Node.js runtime tarballs, and the user data
 // against EC2's limit: 16 KB "in raw form, before it is base64-encoded" (EC2 User Guide), and the
 // raw form the launch template sends is the gzip of the cloud-config (Terraform's base64gzip).
 // Usage: npm run bench:sizes
@@ -7,11 +7,13 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { APACHE_BALANCER_MANAGER_PORT, APACHE_PORT, SERVICE_PORT_BASES, WORKER_MEMORY_MAX_MEGABYTES } from '../constants.js';
 import { renderUserData } from '../provisioning/render-user-data.js';
+import { prepareRuntime, RUNTIME_ARCHITECTURES } from '../release/node-runtime.js';
 import { buildRelease } from '../support/release-process.js';
 
 const root = join(import.meta.dirname, '..');
 const USER_DATA_LIMIT = 16_384;
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 const releaseDir = buildRelease();
 const files = readdirSync(releaseDir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile());
@@ -48,6 +50,10 @@ const table = [
   `| release zip (releases/service.zip) | ${kib(zipped)} | what each instance fetches from S3 |`,
   `| release unpacked | ${kib(unpacked)} | ${files.length} files; no node_modules |`,
   `| of which server.mjs (the bundled service) | ${kib(entry)} | |`,
+  ...RUNTIME_ARCHITECTURES.map((architecture) => {
+    const runtime = prepareRuntime(root, architecture);
+    return `| Node.js ${runtime.version} runtime tarball, ${architecture} | ${mib(statSync(runtime.archivePath).size)} | the npm registry's package, fetched at boot |`;
+  }),
   `| user data, cloud-config text | ${kib(raw)} | cloud-init unpacks the gzip |`,
   `| user data as sent, gzipped | ${kib(gzipped)} | ${((gzipped / USER_DATA_LIMIT) * 100).toFixed(0)}% of EC2's 16 KB limit (before base64) |`,
   `| the same, base64-encoded | ${kib(encoded)} | |`,
