@@ -44,7 +44,15 @@ export interface UserDataInput {
   readonly workerMemoryMaxMegabytes: number;
   /** The service's HTTP platform. @default the first of HTTP_PLATFORMS (Express) */
   readonly httpPlatform?: HttpPlatformName;
+  /**
+   * Where the install script (as root) reads the instance's id and zone for /version; the workers
+   * themselves may not reach it. @default EC2's metadata service (the boot test names a stand-in)
+   */
+  readonly metadataEndpoint?: string;
 }
+
+/** The instance's id and zone, written by the install script, read by the workers' unit. */
+export const INSTANCE_ENV_FILE = '/etc/webapp/instance.env';
 
 /** Where the release lives on an instance: releases/<id>/ and the `current` symlink. */
 export const WEBAPP_ROOT = '/opt/webapp';
@@ -146,6 +154,8 @@ export function renderProvisioningFiles(input: UserDataInput): Array<{ path: str
         HEALTH_PATH,
         VERSION_PATH,
         WEBAPP_ROOT,
+        IMDS_ENDPOINT: input.metadataEndpoint ?? 'http://169.254.169.254',
+        INSTANCE_ENV: INSTANCE_ENV_FILE,
       }),
     },
     {
@@ -162,6 +172,9 @@ export function renderProvisioningFiles(input: UserDataInput): Array<{ path: str
         // per request in journald costs the workers a fifth of their throughput, and journald's
         // rate limit would drop such lines under load anyway.
         ACCESS_LOG: 'false',
+        // The workers reach nothing but loopback (the unit's IPAddressDeny): the instance's id and zone
+        // come from INSTANCE_ENV_FILE, which the install script writes as root.
+        IMDS_ENABLED: 'false',
         HTTP_PLATFORM: input.httpPlatform ?? HTTP_PLATFORMS[0],
       }),
     },

@@ -3,8 +3,8 @@
 // systemd-nspawn, cloud-init through its own units, packages from the Debian archive, the release
 // from the local AWS emulator's S3. Used by the boot test and the boot benchmark.
 // What stands in for EC2 here, and only here: the NoCloud datasource seeds the user data; AWS
-// credentials and the emulator's endpoint are in root's ~/.aws (an instance has its role); a
-// worker drop-in points the workers' metadata lookups at a loopback IMDS; the root filesystem's own
+// credentials and the emulator's endpoint are in root's ~/.aws (an instance has its role); the
+// install script reads the instance's id and zone from a loopback IMDS; the root filesystem's own
 // stand-ins are listed at the top of scripts/debian-rootfs.sh.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -44,6 +44,8 @@ export interface BootOutcome {
 
 export interface BootMachine {
   readonly machine: Container;
+  /** Every request the loopback metadata service answered, in order (`PUT /latest/api/token`, ...). */
+  readonly metadataRequests: readonly string[];
   readonly input: UserDataInput;
   /** The built release the machine boots with. */
   readonly releaseDir: string;
@@ -122,7 +124,9 @@ export async function prepareBootMachine(options: BootOptions = {}): Promise<Boo
     };
     const uploadRelease = (archivePath: string) => upload(RELEASE_OBJECT_KEY, archivePath);
 
+    const metadataRequests: string[] = [];
     imds = createServer((req, res) => {
+      metadataRequests.push(`${req.method} ${req.url}`);
       const answers: Record<string, string> = {
         'PUT /latest/api/token': 'token',
         'GET /latest/meta-data/instance-id': BOOT_INSTANCE_ID,
@@ -155,6 +159,7 @@ export async function prepareBootMachine(options: BootOptions = {}): Promise<Boo
       trustedProxyCidrs: ['127.0.0.0/8'],
       workerMemoryMaxMegabytes: 512,
       httpPlatform: options.httpPlatform,
+      metadataEndpoint: `http://127.0.0.1:${imdsPort}`,
     };
 
     machine = new Container(tarball);
@@ -165,8 +170,6 @@ export async function prepareBootMachine(options: BootOptions = {}): Promise<Boo
       '/etc/cloud/cloud.cfg.d/90-boot-test.cfg': 'datasource_list: [NoCloud]\n',
       '/root/.aws/config': awsConfig(moto.endpoint),
       '/root/.aws/credentials': `[default]\naws_access_key_id = ${FAKE_CREDENTIALS.accessKeyId}\naws_secret_access_key = ${FAKE_CREDENTIALS.secretAccessKey}\n`,
-      // Site-wide worker settings: webapp-configure-workers copies them into each worker's drop-ins.
-      '/etc/webapp/worker.conf.d/90-boot-test.conf': `[Service]\nEnvironment=IMDS_ENDPOINT=http://127.0.0.1:${imdsPort}\n`,
     };
     for (const [path, content] of Object.entries(files)) {
       mkdirSync(dirname(join(root, path)), { recursive: true });
@@ -177,6 +180,7 @@ export async function prepareBootMachine(options: BootOptions = {}): Promise<Boo
     const url = (path: string) => `http://127.0.0.1:${input.apachePort}${path}`;
     return {
       machine: booted,
+      metadataRequests,
       input,
       releaseDir,
       url,
@@ -200,7 +204,7 @@ export async function prepareBootMachine(options: BootOptions = {}): Promise<Boo
         booted.start({ cpus: options.cpus });
         let firstHealthyAt = 0;
         let stopWatching = false;
-        // Asynchronously, so that this watcher, and the loopback IMDS the workers ask, keep answering.
+        // Asynchronously, so that this watcher, and the loopback IMDS the install script asks, keep answering.
         const watcher = (async () => {
           while (!firstHealthyAt && !stopWatching && Date.now() - startedAt < 600_000) {
             if (await fetch(url('/health')).then((res) => res.status === 200, () => false)) firstHealthyAt = Date.now();

@@ -338,6 +338,32 @@ describe('the rendered user data on Debian 13', () => {
     }
   }, 60_000);
 
+  test('a worker reaches nothing but loopback: not the metadata service (the install script asked it, as root), not the network', () => {
+    const port = servingPorts(boot)[0];
+    const unit = workerUnit(port);
+    // GIVEN the unit as systemd loaded it
+    expect(unitProperty(boot, unit, 'IPAddressDeny')).toMatch(/0\.0\.0\.0\/0/);
+    expect(unitProperty(boot, unit, 'IPAddressAllow')).toMatch(/127\.0\.0\.0\/8/);
+    // THEN only the install script asked the metadata service (a token and two reads, once), and /version
+    // has what it wrote
+    expect(boot.metadataRequests).toEqual(['PUT /latest/api/token', 'GET /latest/meta-data/instance-id', 'GET /latest/meta-data/placement/availability-zone']);
+    expect(readFileSync(join(boot.machine.root, 'etc/webapp/instance.env'), 'utf8')).toBe(`INSTANCE_ID=${BOOT_INSTANCE_ID}\nAVAILABILITY_ZONE=${BOOT_REGION}a\n`);
+    // AND a connection from the worker's own cgroup to the metadata address is refused by the unit's
+    // firewall, where the host lets systemd attach it (a cgroup v2 BPF program). Probed first with a
+    // transient unit: this host's cgroup v1 machine gets none, which is said out loud, not passed silently.
+    const connect =
+      "import socket, sys\ns = socket.socket()\ns.settimeout(2)\ntry:\n    s.connect(('169.254.169.254', 80)); print('connected')\nexcept OSError as e:\n    print(type(e).__name__)";
+    const probe = boot.machine.run(['systemd-run', '--wait', '--pipe', '--quiet', '-p', 'IPAddressDeny=any', '-p', 'IPAddressAllow=localhost', 'python3', '-c', connect]);
+    if (probe.stdout.trim() === 'PermissionError') {
+      const cgroup = boot.machine.run(['sh', '-c', `cat /sys/fs/cgroup/system.slice/${unit}/cgroup.procs >/dev/null 2>&1 && echo /sys/fs/cgroup || echo /sys/fs/cgroup/unified`]).stdout.trim();
+      const fromWorker = boot.machine.run(['sh', '-c', `echo $$ > ${cgroup}/system.slice/${unit}/cgroup.procs && exec python3 -c "$0"`, connect]);
+      expect(fromWorker.stdout.trim()).toBe('PermissionError');
+    } else {
+      console.warn(`NOT ENFORCED HERE: IPAddressDeny of ${unit} is set, but this host does not let systemd attach its firewall (a transient unit with IPAddressDeny=any got: ${probe.stdout.trim() || probe.stderr.trim()}); on an instance (cgroup v2) systemd enforces it`);
+      expect(boot.machine.run(['stat', '-fc', '%T', '/sys/fs/cgroup']).stdout.trim()).not.toBe('cgroup2fs');
+    }
+  });
+
   test("the worker's memory limit: set on the unit, and enforced where the host's cgroups allow it", () => {
     const port = servingPorts(boot)[0];
     expect(unitProperty(boot, workerUnit(port), 'MemoryMax')).toBe(String(512 * 1024 * 1024));
@@ -365,9 +391,12 @@ describe('the rendered user data on Debian 13', () => {
     const unit = `/etc/systemd/system/${workerUnit(boot.workerPorts().a[0])}`;
     const verify = boot.machine.run(['systemd-analyze', 'verify', unit]);
     expect({ status: verify.status, output: `${verify.stdout}${verify.stderr}` }).toEqual({ status: 0, output: '' });
-    const security = boot.machine.run(['systemd-analyze', 'security', '--offline=true', '--threshold=40', unit]);
+    // 3.6 before the sandbox was completed (issue 20); 1.3 with it. What is left: no PrivateNetwork
+    // (Apache reaches the worker on loopback), Internet and local sockets, no MemoryDenyWriteExecute
+    // (V8's JIT), no PrivateUsers, the host's root directory, and @system-service's own groups.
+    const security = boot.machine.run(['systemd-analyze', 'security', '--offline=true', '--threshold=15', unit]);
     expect(security.status).toBe(0);
-    expect(security.stdout).toMatch(/Overall exposure level for .*: [0-3]\.\d OK/);
+    expect(security.stdout).toMatch(/Overall exposure level for .*: 1\.[0-5] OK/);
   });
 
   test('powered off and on again, it serves the release it served, with no second install', async () => {

@@ -91,6 +91,8 @@ describe('renderUserData', () => {
         'HEALTH_PATH=/health',
         'VERSION_PATH=/version',
         'WEBAPP_ROOT=/opt/webapp',
+        'IMDS_ENDPOINT=http://169.254.169.254',
+        'INSTANCE_ENV=/etc/webapp/instance.env',
         '',
       ].join('\n'),
     );
@@ -139,6 +141,30 @@ describe('renderUserData', () => {
     }
     // The release's own runtime (current/node, linked by the install script), not a system Node.js.
     expect(unit).toContain('ExecStart=/opt/webapp/current/node /opt/webapp/current/server.mjs');
+  });
+
+  test('completes the sandbox for a Node service, and lets the worker reach nothing but loopback', () => {
+    const lines = fileAt('/etc/webapp/webapp.service.in').split('\n');
+    for (const line of [
+      'ProtectKernelLogs=yes',
+      'ProtectClock=yes',
+      'ProtectHostname=yes',
+      'ProtectProc=invisible',
+      'ProcSubset=pid',
+      'RestrictRealtime=yes',
+      'SystemCallArchitectures=native',
+      'SystemCallFilter=@system-service',
+      'UMask=0077',
+      'IPAddressDeny=any',
+      'IPAddressAllow=localhost',
+    ]) {
+      expect(lines).toContain(line);
+    }
+    // V8's JIT writes the code it runs.
+    expect(lines.filter((line) => line.startsWith('MemoryDenyWriteExecute'))).toEqual([]);
+    // The instance's identity comes from the file the install script writes; the workers never ask the metadata service.
+    expect(lines).toContain('EnvironmentFile=-/etc/webapp/instance.env');
+    expect(fileAt('/etc/webapp/service.env').split('\n')).toContain('IMDS_ENABLED=false');
   });
 
   test('stays well under the 16 KB user data limit, as the launch template sends it (gzipped)', () => {

@@ -21,6 +21,7 @@ SETTINGS=${1:-/etc/webapp/release.env}
 : "${SERVICE_PORTS_A:?}" "${SERVICE_PORTS_B:?}" "${APACHE_MEMBERS:?}" "${APACHE_PORT:?}" "${HEALTH_PATH:?}" "${VERSION_PATH:?}"
 : "${BALANCER_MANAGER_URL:?}" "${BALANCER_MANAGER_AUTH_FILE:?}"
 : "${WEBAPP_ROOT:=/opt/webapp}" "${HEALTH_TIMEOUT_SECONDS:=60}" "${RELEASES_KEPT:=3}"
+: "${IMDS_ENDPOINT:=http://169.254.169.254}" "${INSTANCE_ENV:=/etc/webapp/instance.env}"
 
 started_ns=$(date +%s%N)
 # Each line carries the time since the script started, so a slow phase shows.
@@ -136,6 +137,24 @@ if wrong:
     sys.exit(f"the balancer manager left ports {' '.join(wrong)} as they were: {state}")
 PY
 }
+
+# What /version reports about the instance, read once here as root through IMDSv2: the workers' unit
+# lets them reach nothing but loopback, so that a compromised worker cannot take the instance role's
+# credentials from the metadata service. Without it /version reports no instance; nothing else differs.
+if [ ! -s "$INSTANCE_ENV" ]; then
+  python3 - "$IMDS_ENDPOINT" "$INSTANCE_ENV" <<'PY' || log "could not read the instance's id and zone from $IMDS_ENDPOINT; /version reports none"
+import os, sys, urllib.request
+base, path = sys.argv[1].rstrip("/"), sys.argv[2]
+def call(method, url, headers):
+    with urllib.request.urlopen(urllib.request.Request(base + url, method=method, headers=headers), timeout=2) as response:
+        return response.read().decode().strip()
+token = {"X-aws-ec2-metadata-token": call("PUT", "/latest/api/token", {"X-aws-ec2-metadata-token-ttl-seconds": "60"})}
+values = {"INSTANCE_ID": call("GET", "/latest/meta-data/instance-id", token), "AVAILABILITY_ZONE": call("GET", "/latest/meta-data/placement/availability-zone", token)}
+with open(path + ".next", "w") as f:
+    f.write("".join(f"{name}={value}\n" for name, value in values.items()))
+os.replace(path + ".next", path)
+PY
+fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

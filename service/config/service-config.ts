@@ -13,6 +13,11 @@ export interface ServiceConfig {
   /** How long to keep serving after SIGTERM, /health at 503, before the listener closes. */
   readonly drainDelayMs: number;
   readonly keepAliveTimeoutMs: number;
+  /**
+   * The instance's identity as the install script read it from the metadata service (instances: the
+   * workers may not reach it). When set, the service never asks the metadata service itself.
+   */
+  readonly instanceIdentity: { readonly instanceId: string; readonly availabilityZone: string } | null;
   readonly imdsEnabled: boolean;
   readonly imdsEndpoint: string;
   readonly imdsTimeoutMs: number;
@@ -56,6 +61,8 @@ const schema = z.object({
   SHUTDOWN_TIMEOUT_MS: integer(1, 600_000).default(SHUTDOWN_TIMEOUT_MS),
   DRAIN_DELAY_MS: integer(0, 60_000).default(DRAIN_DELAY_MS),
   KEEP_ALIVE_TIMEOUT_MS: integer(1_000, 3_600_000).default(SERVICE_KEEP_ALIVE_TIMEOUT_MS),
+  INSTANCE_ID: z.string().regex(/^i-[0-9a-f]{8,17}$/, 'must be an EC2 instance id such as i-0123456789abcdef0').optional(),
+  AVAILABILITY_ZONE: z.string().regex(/^[a-z]{2}-[a-z0-9-]+[a-z]$/, 'must be an availability zone such as eu-west-1a').optional(),
   IMDS_ENABLED: boolean.default(true),
   IMDS_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).default('http://169.254.169.254'),
   IMDS_TIMEOUT_MS: integer(1, 10_000).default(500),
@@ -78,6 +85,10 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv, defaults: { releaseDir
     throw new ServiceConfigError(`invalid service configuration: ${problems.join('; ')}`);
   }
   const vars = result.data;
+  if ((vars.INSTANCE_ID === undefined) !== (vars.AVAILABILITY_ZONE === undefined)) {
+    const [given, missing] = vars.INSTANCE_ID === undefined ? ['AVAILABILITY_ZONE', 'INSTANCE_ID'] : ['INSTANCE_ID', 'AVAILABILITY_ZONE'];
+    throw new ServiceConfigError(`invalid service configuration: ${missing}=undefined: must be set with ${given}, or neither`);
+  }
   return {
     port: vars.PORT,
     host: vars.HOST,
@@ -85,6 +96,7 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv, defaults: { releaseDir
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
     drainDelayMs: vars.DRAIN_DELAY_MS,
     keepAliveTimeoutMs: vars.KEEP_ALIVE_TIMEOUT_MS,
+    instanceIdentity: vars.INSTANCE_ID && vars.AVAILABILITY_ZONE ? { instanceId: vars.INSTANCE_ID, availabilityZone: vars.AVAILABILITY_ZONE } : null,
     imdsEnabled: vars.IMDS_ENABLED,
     imdsEndpoint: vars.IMDS_ENDPOINT.replace(/\/+$/, ''),
     imdsTimeoutMs: vars.IMDS_TIMEOUT_MS,

@@ -10,8 +10,11 @@ export interface InstanceIdentity {
 const TOKEN_TTL_SECONDS = 21_600;
 
 /**
- * Looks the EC2 instance up once, through IMDSv2, in the background after boot. Until the answer
- * arrives (or for good, off EC2) `current()` is null, so no request ever waits on the metadata service.
+ * The EC2 instance's identity. Given in the settings (INSTANCE_ID and AVAILABILITY_ZONE: on instances
+ * the install script writes them, and the workers' unit lets them reach nothing but loopback), it is
+ * used as is. Otherwise, with IMDS_ENABLED, it is looked up once through IMDSv2 in the background
+ * after boot; until the answer arrives (or for good, off EC2) `current()` is null, so no request ever
+ * waits on the metadata service.
  */
 @Injectable()
 export class InstanceMetadataService implements OnApplicationBootstrap {
@@ -22,6 +25,10 @@ export class InstanceMetadataService implements OnApplicationBootstrap {
   constructor(@Inject(SERVICE_CONFIG) private readonly config: ServiceConfig) {}
 
   onApplicationBootstrap(): void {
+    if (this.config.instanceIdentity) {
+      this.identity = this.config.instanceIdentity;
+      return;
+    }
     if (!this.config.imdsEnabled) return;
     this.lookup = this.fetchIdentity().then(
       (identity) => {

@@ -17,6 +17,7 @@ describe('loadServiceConfig', () => {
       shutdownTimeoutMs: 10_000,
       drainDelayMs: 1_500,
       keepAliveTimeoutMs: 75_000,
+      instanceIdentity: null,
       imdsEnabled: true,
       imdsEndpoint: 'http://169.254.169.254',
       imdsTimeoutMs: 500,
@@ -35,6 +36,8 @@ describe('loadServiceConfig', () => {
         SHUTDOWN_TIMEOUT_MS: '2500',
         DRAIN_DELAY_MS: '0',
         KEEP_ALIVE_TIMEOUT_MS: '5000',
+        INSTANCE_ID: 'i-0123456789abcdef0',
+        AVAILABILITY_ZONE: 'eu-west-1b',
         IMDS_ENABLED: 'false',
         IMDS_ENDPOINT: 'http://127.0.0.1:1338/',
         IMDS_TIMEOUT_MS: '50',
@@ -51,6 +54,7 @@ describe('loadServiceConfig', () => {
       shutdownTimeoutMs: 2500,
       drainDelayMs: 0,
       keepAliveTimeoutMs: 5000,
+      instanceIdentity: { instanceId: 'i-0123456789abcdef0', availabilityZone: 'eu-west-1b' },
       imdsEnabled: false,
       imdsEndpoint: 'http://127.0.0.1:1338',
       imdsTimeoutMs: 50,
@@ -72,6 +76,8 @@ describe('loadServiceConfig', () => {
     ['SHUTDOWN_TIMEOUT_MS', '1.5', 'SHUTDOWN_TIMEOUT_MS="1.5": must be a whole number between 1 and 600000'],
     ['DRAIN_DELAY_MS', '60001', 'DRAIN_DELAY_MS="60001": must be a whole number between 0 and 60000'],
     ['KEEP_ALIVE_TIMEOUT_MS', '999', 'KEEP_ALIVE_TIMEOUT_MS="999": must be a whole number between 1000 and 3600000'],
+    ['INSTANCE_ID', 'web-1', 'INSTANCE_ID="web-1": must be an EC2 instance id such as i-0123456789abcdef0'],
+    ['AVAILABILITY_ZONE', 'eu-west-1', 'AVAILABILITY_ZONE="eu-west-1": must be an availability zone such as eu-west-1a'],
     ['IMDS_ENABLED', 'yes', 'IMDS_ENABLED="yes": must be "true" or "false"'],
     ['IMDS_ENDPOINT', 'ftp://x', 'IMDS_ENDPOINT="ftp://x": must be an http:// or https:// URL'],
     ['IMDS_TIMEOUT_MS', '10001', 'IMDS_TIMEOUT_MS="10001": must be a whole number between 1 and 10000'],
@@ -81,6 +87,13 @@ describe('loadServiceConfig', () => {
     const load = () => loadServiceConfig({ [name]: value }, defaults);
     expect(load).toThrow(ServiceConfigError);
     expect(load).toThrow(`invalid service configuration: ${message}`);
+  });
+
+  test('refuses an instance id without its zone, or a zone without the id, naming the missing one', () => {
+    expect(() => loadServiceConfig({ INSTANCE_ID: 'i-0123456789abcdef0' }, defaults)).toThrow(
+      'invalid service configuration: AVAILABILITY_ZONE=undefined: must be set with INSTANCE_ID, or neither',
+    );
+    expect(() => loadServiceConfig({ AVAILABILITY_ZONE: 'eu-west-1a' }, defaults)).toThrow('INSTANCE_ID=undefined: must be set with AVAILABILITY_ZONE, or neither');
   });
 
   test('names every bad variable at once', () => {

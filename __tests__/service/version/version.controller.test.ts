@@ -62,6 +62,20 @@ describe.each(HTTP_PLATFORMS)('GET /version, on %s', (platform) => {
     expect(res.body).toMatchObject({ instanceId: 'i-0123456789abcdef0', availabilityZone: 'eu-west-1b' });
   });
 
+  test('reports the instance id and zone from its settings, and never asks the metadata service', async () => {
+    const asked: string[] = [];
+    const imds = await listen((req, res) => {
+      asked.push(`${req.method} ${req.url}`);
+      imdsHandler(req, res);
+    });
+    cleanups.push(() => new Promise((resolve) => imds.server.close(resolve)));
+    const app = await appWith({ INSTANCE_ID: 'i-0fedcba9876543210', AVAILABILITY_ZONE: 'eu-west-1c', IMDS_ENABLED: 'true', IMDS_ENDPOINT: imds.url });
+    await app.get(InstanceMetadataService).settled();
+    const res = await request(app.getHttpServer()).get('/version').expect(200);
+    expect(res.body).toMatchObject({ instanceId: 'i-0fedcba9876543210', availabilityZone: 'eu-west-1c' });
+    expect(asked).toEqual([]);
+  });
+
   test('answers at once with nulls while the metadata service hangs, and gives up after its timeout', async () => {
     const pending: ServerResponse[] = [];
     const imds = await listen((_req, res) => void pending.push(res));
