@@ -8,6 +8,7 @@ import { RouteTable } from '@cdktf/provider-aws/lib/route-table/index.js';
 import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-association/index.js';
 import { Subnet } from '@cdktf/provider-aws/lib/subnet/index.js';
 import { DataAwsSubnet } from '@cdktf/provider-aws/lib/data-aws-subnet/index.js';
+import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js';
 import { DataAwsVpcEndpointService } from '@cdktf/provider-aws/lib/data-aws-vpc-endpoint-service/index.js';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc/index.js';
 import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint/index.js';
@@ -62,6 +63,8 @@ export class Network extends Construct {
    * Empty for an existing network, whose routes already exist.
    */
   readonly privateEgress: ITerraformDependable[] = [];
+  /** The S3 gateway endpoint of a new network; an existing network's endpoints are its owner's. */
+  private s3Endpoint?: VpcEndpoint;
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
@@ -151,12 +154,37 @@ export class Network extends Construct {
       routeTableIds: privateRouteTables.map((table) => table.id),
     });
 
+    this.s3Endpoint = s3Endpoint;
     this.privateEgress.push(s3Endpoint);
     this.publicRouting.push(internetGateway);
     this.vpcId = vpc.id;
     this.publicSubnetCidrBlocks = publicSubnets.map((subnet) => subnet.cidrBlock);
     this.publicSubnetIds = publicSubnets.map((subnet) => subnet.id);
     this.privateSubnetIds = privateSubnets.map((subnet) => subnet.id);
+  }
+
+  /**
+   * Limits what the private subnets may do in S3 through the gateway endpoint to reading `objectArns`,
+   * instead of the endpoint's default policy (full access to every bucket): nothing else in the
+   * subnets uses S3 (Debian's archive is a CDN, not a bucket). The policy applies to every request
+   * the endpoint carries (AWS PrivateLink, "Control access to VPC endpoints using endpoint policies";
+   * Amazon VPC, "Gateway endpoints for Amazon S3"). Does nothing for an existing network, whose
+   * endpoints are its owner's.
+   */
+  limitS3EndpointTo(objectArns: string[]): void {
+    if (!this.s3Endpoint) return;
+    const policy = new DataAwsIamPolicyDocument(this, 'S3EndpointPolicy', {
+      statement: [
+        {
+          sid: 'ReadArtifactsOnly',
+          effect: 'Allow',
+          principals: [{ type: '*', identifiers: ['*'] }],
+          actions: ['s3:GetObject', 's3:GetObjectVersion'],
+          resources: objectArns,
+        },
+      ],
+    });
+    this.s3Endpoint.policy = policy.json;
   }
 }
 

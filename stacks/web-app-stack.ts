@@ -4,7 +4,7 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load-config.js';
 import { environmentResourceName } from '../config/resource-names.js';
 import type { ProjectSettings } from '../config/schema.js';
-import { APACHE_BALANCER_MANAGER_PORT, APACHE_PORT, SERVICE_PORT_BASES, TAG_KEYS, WORKER_MEMORY_MAX_MEGABYTES } from '../constants.js';
+import { APACHE_BALANCER_MANAGER_PORT, APACHE_PORT, RELEASE_KEY_PREFIX, RUNTIME_KEY_PREFIX, SERVICE_PORT_BASES, TAG_KEYS, WORKER_MEMORY_MAX_MEGABYTES } from '../constants.js';
 import { Alarms, ArtifactBucket, artifactBucketPrefix, ConfigError, DnsAlias, instanceArchitecture, LoadBalancer, Network, NodeRuntime, ServiceRelease, WebServerFleet } from '../constructs/index.js';
 import type { BuiltRuntime } from '../release/node-runtime.js';
 import { renderUserData } from '../provisioning/render-user-data.js';
@@ -66,6 +66,8 @@ export class WebAppStack extends TerraformStack {
     if (props.runtime.architecture !== instanceArchitecture(settings.fleet.instanceType)) {
       throw new ConfigError(`the Node.js runtime is built for ${props.runtime.architecture}, and fleet.instanceType ${settings.fleet.instanceType} is not: pass the runtime of its architecture`);
     }
+    // The instances read the release and the runtime through the S3 endpoint, and nothing else.
+    network.limitS3EndpointTo([`${artifacts.bucketArn}/${RELEASE_KEY_PREFIX}*`, `${artifacts.bucketArn}/${RUNTIME_KEY_PREFIX}*`]);
     const runtime = new NodeRuntime(this, 'Runtime', {
       bucketName: artifacts.bucketName,
       archivePath: props.runtime.archivePath,

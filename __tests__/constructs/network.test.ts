@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { ConfigError } from '../../constructs/config-error.js';
 import { Network, type NetworkProps } from '../../constructs/network.js';
-import { resourcesOf, synthScope } from '../synth.js';
+import { dataOf, resourcesOf, synthScope } from '../synth.js';
 
 describe('Network, new VPC', () => {
   test('spreads public and private subnets over 2 zones with one NAT gateway by default', () => {
@@ -36,6 +36,26 @@ describe('Network, new VPC', () => {
     const [defaultGroup] = Object.values(resourcesOf(out, 'aws_default_security_group'));
     expect(defaultGroup.ingress).toBeUndefined();
     expect(defaultGroup.egress).toBeUndefined();
+  });
+
+  test('GIVEN the objects instances read WHEN the S3 endpoint is limited THEN its policy allows reading those and nothing else, instead of the default full access', () => {
+    // AWS PrivateLink, "Control access to VPC endpoints using endpoint policies": without a policy
+    // the endpoint allows every S3 action on every bucket, in any account, to everything in the subnets.
+    const unlimited = synthScope((scope) => new Network(scope, 'Network', { mode: 'new' }));
+    expect(Object.values(resourcesOf(unlimited, 'aws_vpc_endpoint'))[0].policy).toBeUndefined();
+    const out = synthScope((scope) => new Network(scope, 'Network', { mode: 'new' }).limitS3EndpointTo(['arn:aws:s3:::artifacts/releases/*', 'arn:aws:s3:::artifacts/runtimes/*']));
+    const [endpoint] = Object.values(resourcesOf(out, 'aws_vpc_endpoint'));
+    expect(endpoint.policy).toMatch(/^\$\{data\.aws_iam_policy_document\.Network_S3EndpointPolicy_\w+\.json\}$/);
+    const [document] = Object.values(dataOf(out, 'aws_iam_policy_document'));
+    expect(document.statement).toEqual([
+      {
+        sid: 'ReadArtifactsOnly',
+        effect: 'Allow',
+        principals: [{ type: '*', identifiers: ['*'] }],
+        actions: ['s3:GetObject', 's3:GetObjectVersion'],
+        resources: ['arn:aws:s3:::artifacts/releases/*', 'arn:aws:s3:::artifacts/runtimes/*'],
+      },
+    ]);
   });
 
   test('orders NAT gateways after the internet gateway, and hands out what the load balancer and the fleet wait for', () => {
@@ -75,6 +95,15 @@ describe('Network, existing VPC', () => {
     expect(network.vpcId).toBe('vpc-0123456789abcdef0');
     expect(network.privateSubnetIds).toEqual(['subnet-00000003', 'subnet-00000004']);
     expect([network.publicRouting, network.privateEgress]).toEqual([[], []]);
+  });
+
+  test('leaves an existing network\'s endpoints to their owner', () => {
+    const out = synthScope((scope) =>
+      new Network(scope, 'Network', { mode: 'existing', vpcId: 'vpc-0123456789abcdef0', publicSubnetIds: ['subnet-00000001', 'subnet-00000002'], privateSubnetIds: ['subnet-00000003', 'subnet-00000004'] }).limitS3EndpointTo([
+        'arn:aws:s3:::artifacts/releases/*',
+      ]),
+    );
+    expect([out.resource, dataOf(out, 'aws_iam_policy_document')]).toEqual([undefined, {}]);
   });
 });
 
