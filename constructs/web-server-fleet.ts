@@ -1,6 +1,7 @@
 import { AutoscalingGroup, type AutoscalingGroupConfig } from '@cdktf/provider-aws/lib/autoscaling-group/index.js';
 import { AutoscalingPolicy } from '@cdktf/provider-aws/lib/autoscaling-policy/index.js';
 import { DataAwsAmi } from '@cdktf/provider-aws/lib/data-aws-ami/index.js';
+import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region/index.js';
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js';
 import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile/index.js';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
@@ -155,7 +156,27 @@ export class WebServerFleet extends Construct {
           actions: ['s3:GetObject', 's3:GetObjectVersion'],
           resources: [`${props.artifactBucketArn}/${RELEASE_KEY_PREFIX}*`, `${props.artifactBucketArn}/${RUNTIME_KEY_PREFIX}*`],
         },
-        ...(props.artifactKmsKeyArn ? [{ sid: 'DecryptReleases', effect: 'Allow', actions: ['kms:Decrypt'], resources: [props.artifactKmsKeyArn] }] : []),
+        // Only for S3 reading this bucket: the key may serve other buckets and services (AWS KMS,
+        // "kms:ViaService"; Amazon S3, "Encryption context": with an S3 Bucket Key, which the bucket
+        // uses with a KMS key, the context is the bucket's ARN, else the object's).
+        ...(props.artifactKmsKeyArn
+          ? [
+              {
+                sid: 'DecryptReleases',
+                effect: 'Allow',
+                actions: ['kms:Decrypt'],
+                resources: [props.artifactKmsKeyArn],
+                condition: [
+                  { test: 'StringEquals', variable: 'kms:ViaService', values: [`s3.${new DataAwsRegion(this, 'Region', {}).name}.amazonaws.com`] },
+                  {
+                    test: 'StringLike',
+                    variable: 'kms:EncryptionContext:aws:s3:arn',
+                    values: [props.artifactBucketArn, `${props.artifactBucketArn}/${RELEASE_KEY_PREFIX}*`, `${props.artifactBucketArn}/${RUNTIME_KEY_PREFIX}*`],
+                  },
+                ],
+              },
+            ]
+          : []),
       ],
     });
     const releaseReadPolicy = new IamRolePolicy(this, 'ReleaseRead', { role: role.name, namePrefix: 'release-read-', policy: releaseRead.json });

@@ -158,10 +158,21 @@ describe('WebServerFleet network and IAM', () => {
     expect(assume.statement[0].principals).toEqual([{ type: 'Service', identifiers: ['ec2.amazonaws.com'] }]);
   });
 
-  test('adds kms:Decrypt on the artifact key when there is one', () => {
+  test('adds kms:Decrypt on the artifact key when there is one, only through S3 and only for this bucket\'s releases and runtimes', () => {
     const documents = dataOf(synth({ artifactKmsKeyArn: 'arn:aws:kms:eu-west-1:111111111111:key/k' }), 'aws_iam_policy_document');
     const releaseRead = Object.entries(documents).find(([name]) => name.includes('ReleaseRead'))![1];
-    expect(releaseRead.statement[1]).toEqual({ sid: 'DecryptReleases', effect: 'Allow', actions: ['kms:Decrypt'], resources: ['arn:aws:kms:eu-west-1:111111111111:key/k'] });
+    // AWS KMS condition keys, kms:ViaService and kms:EncryptionContext:<key>; Amazon S3, SSE-KMS encryption
+    // context (aws:s3:arn: the bucket's ARN with an S3 Bucket Key, the object's without).
+    expect(releaseRead.statement[1]).toEqual({
+      sid: 'DecryptReleases',
+      effect: 'Allow',
+      actions: ['kms:Decrypt'],
+      resources: ['arn:aws:kms:eu-west-1:111111111111:key/k'],
+      condition: [
+        { test: 'StringEquals', variable: 'kms:ViaService', values: [expect.stringMatching(/^s3\.\$\{data\.aws_region\.\w+\.name\}\.amazonaws\.com$/)] },
+        { test: 'StringLike', variable: 'kms:EncryptionContext:aws:s3:arn', values: ['arn:aws:s3:::artifacts', 'arn:aws:s3:::artifacts/releases/*', 'arn:aws:s3:::artifacts/runtimes/*'] },
+      ],
+    });
   });
 });
 
