@@ -6,8 +6,8 @@ export interface Skip {
   readonly check: string;
   /** The stacks it applies to. */
   readonly stacks: readonly string[];
-  /** Only failing resources whose address contains this. @default - every resource */
-  readonly resource?: string;
+  /** Only failing resources whose address contains one of these (construct paths such as `LoadBalancer_HttpIn`). */
+  readonly resources: readonly string[];
   readonly reason: string;
 }
 
@@ -30,7 +30,7 @@ const skipSchema = z.array(
   z.strictObject({
     check: z.string().regex(/^CKV2?_AWS_\d+$/, 'must be a checkov AWS check id such as CKV_AWS_18'),
     stacks: z.array(z.string().min(1)).min(1).optional(),
-    resource: z.string().min(3).optional(),
+    resources: z.array(z.string().min(3)).min(1),
     reason: z.string().trim().min(20, 'must say why, in a sentence').refine((reason) => !reason.includes('\n'), 'must be one line'),
   }),
 );
@@ -49,7 +49,7 @@ export function loadSkips(text: string, knownStacks: readonly string[]): Skip[] 
     }
     if (seen.has(entry.check)) throw new Error(`policy/checkov-skips.yaml: ${index}.check: ${entry.check} is listed twice`);
     seen.add(entry.check);
-    return { check: entry.check, stacks: entry.stacks ?? [...knownStacks], resource: entry.resource, reason: entry.reason };
+    return { check: entry.check, stacks: entry.stacks ?? [...knownStacks], resources: entry.resources, reason: entry.reason };
   });
 }
 
@@ -71,7 +71,7 @@ export function scanStack(stack: string, report: unknown, skips: readonly Skip[]
   for (const failed of results.failed_checks) {
     const finding = { check: failed.check_id, name: failed.check_name, resource: failed.resource };
     const skip = skips.find(
-      (candidate) => candidate.check === failed.check_id && candidate.stacks.includes(stack) && (candidate.resource === undefined || failed.resource.includes(candidate.resource)),
+      (candidate) => candidate.check === failed.check_id && candidate.stacks.includes(stack) && candidate.resources.some((resource) => failed.resource.includes(resource)),
     );
     if (skip) skipped.push({ ...finding, reason: skip.reason });
     else failures.push(finding);

@@ -16,20 +16,23 @@ describe('loadSkips', () => {
     expect(skips.length).toBeGreaterThan(0);
     expect(skips.length).toBeLessThanOrEqual(16);
     for (const skip of skips) expect(skip.reason).not.toContain('\n');
+    // Each names the resources its reason covers (issue 20): none is a blanket skip.
+    for (const skip of skips) expect(skip.resources.length).toBeGreaterThan(0);
   });
 
   test('applies a skip without stacks to every stack', () => {
-    expect(loadSkips('- check: CKV_AWS_18\n  reason: nothing writes to these buckets but Terraform\n', STACKS)[0].stacks).toEqual(STACKS);
+    expect(loadSkips('- check: CKV_AWS_18\n  resources: [Artifacts_Bucket]\n  reason: nothing writes to these buckets but Terraform\n', STACKS)[0].stacks).toEqual(STACKS);
   });
 
   test.each([
-    ['- check: CKV_AWS_18\n', '0.reason: Invalid input: expected string, received undefined'],
-    ['- check: CKV_AWS_18\n  reason: because\n', '0.reason: must say why, in a sentence'],
-    ['- check: AWS_18\n  reason: nothing writes to these buckets but Terraform\n', '0.check: must be a checkov AWS check id such as CKV_AWS_18'],
-    ['- check: CKV_AWS_18\n  stacks: [webapp-qa]\n  reason: nothing writes to these buckets but Terraform\n', '0.stacks: webapp-qa is not a synthesized stack (state-backend, webapp-dev, webapp-prod)'],
-    ['- check: CKV_AWS_18\n  reason: nothing writes to these buckets but Terraform\n  why: extra\n', '0: Unrecognized key: "why"'],
+    ['- check: CKV_AWS_18\n  resources: [Artifacts_Bucket]\n', '0.reason: Invalid input: expected string, received undefined'],
+    ['- check: CKV_AWS_18\n  reason: nothing writes to these buckets but Terraform\n', '0.resources: Invalid input: expected array, received undefined'],
+    ['- check: CKV_AWS_18\n  resources: [Artifacts_Bucket]\n  reason: because\n', '0.reason: must say why, in a sentence'],
+    ['- check: AWS_18\n  resources: [Artifacts_Bucket]\n  reason: nothing writes to these buckets but Terraform\n', '0.check: must be a checkov AWS check id such as CKV_AWS_18'],
+    ['- check: CKV_AWS_18\n  stacks: [webapp-qa]\n  resources: [Artifacts_Bucket]\n  reason: nothing writes to these buckets but Terraform\n', '0.stacks: webapp-qa is not a synthesized stack (state-backend, webapp-dev, webapp-prod)'],
+    ['- check: CKV_AWS_18\n  resources: [Artifacts_Bucket]\n  reason: nothing writes to these buckets but Terraform\n  why: extra\n', '0: Unrecognized key: "why"'],
     [
-      '- check: CKV_AWS_18\n  reason: nothing writes to these buckets but Terraform\n- check: CKV_AWS_18\n  reason: nothing writes to these buckets but Terraform\n',
+      '- check: CKV_AWS_18\n  resources: [Artifacts_Bucket]\n  reason: nothing writes to these buckets but Terraform\n- check: CKV_AWS_18\n  resources: [Artifacts_Bucket]\n  reason: nothing writes to these buckets but Terraform\n',
       '1.check: CKV_AWS_18 is listed twice',
     ],
   ])('refuses %j', (text, message) => {
@@ -38,7 +41,7 @@ describe('loadSkips', () => {
 });
 
 describe('scanStack', () => {
-  const skips = loadSkips('- check: CKV_AWS_18\n  reason: nothing writes to these buckets but Terraform\n- check: CKV_AWS_2\n  stacks: [webapp-dev]\n  reason: dev has no certificate, so HTTP only\n', STACKS);
+  const skips = loadSkips('- check: CKV_AWS_18\n  resources: [aws_s3_bucket.A]\n  reason: nothing writes to these buckets but Terraform\n- check: CKV_AWS_2\n  stacks: [webapp-dev]\n  resources: [aws_lb_listener.L]\n  reason: dev has no certificate, so HTTP only\n', STACKS);
 
   test('splits failures into skipped (with the reason) and not skipped', () => {
     const scan = scanStack('webapp-prod', report([['CKV_AWS_18', 'aws_s3_bucket.A'], ['CKV_AWS_2', 'aws_lb_listener.L']], 42), skips);
@@ -54,8 +57,8 @@ describe('scanStack', () => {
     expect(scanStack('webapp-dev', report([['CKV_AWS_2', 'aws_lb_listener.L']]), skips).failures).toEqual([]);
   });
 
-  test('honours a skip with a resource only for failing resources whose address contains it', () => {
-    const scoped = loadSkips('- check: CKV_AWS_111\n  resource: Alarms_KeyPolicy\n  reason: a key policy names its own key as Resource "*"\n', STACKS);
+  test('honours a skip only for failing resources whose address contains one it names', () => {
+    const scoped = loadSkips('- check: CKV_AWS_111\n  resources: [Alarms_KeyPolicy, Nowhere_Else]\n  reason: a key policy names its own key as Resource "*"\n', STACKS);
     const scan = scanStack('webapp-dev', report([['CKV_AWS_111', 'data.Alarms_KeyPolicy_1'], ['CKV_AWS_111', 'data.Fleet_ReleaseReadPolicy_2']]), scoped);
     expect(scan.skipped.map((finding) => finding.resource)).toEqual(['data.Alarms_KeyPolicy_1']);
     expect(scan.failures.map((finding) => finding.resource)).toEqual(['data.Fleet_ReleaseReadPolicy_2']);
