@@ -32,6 +32,14 @@ export const projectSchema = z
       const problem = s3BucketNameProblem(name);
       if (problem) ctx.addIssue({ code: 'custom', message: `${problem} (S3's bucket naming rules)` });
     }),
+    /**
+     * Who alone may delete versions of the state or change the state bucket's policy, versioning and
+     * lifecycle (a break-glass role, used for nothing else). @default - the account's root user only
+     */
+    stateBreakGlassPrincipalArns: z
+      .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(root|role\/[\w+=,.@/-]+|user\/[\w+=,.@/-]+)$/, 'must be an IAM role, user or root ARN such as arn:aws:iam::123456789012:role/state-break-glass'))
+      .min(1, 'must name at least one principal, or be left out (the root user only)')
+      .optional(),
   })
   .strict();
 

@@ -1,3 +1,6 @@
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity/index.js';
+import type { DataAwsIamPolicyDocumentStatement } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js';
+import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition/index.js';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
@@ -33,6 +36,35 @@ export interface StateBackendStackProps {
  * The bootstrap: the S3 bucket that holds every environment's Terraform state, and its own. From any
  * clone and any machine, a bootstrap of an existing bucket changes nothing.
  */
+/**
+ * The state cannot be rewritten or erased quietly: nobody but the break-glass principals may delete
+ * an object version (a state's history, a lock's) or change what keeps that history (the bucket's
+ * policy, versioning, lifecycle) or delete the bucket. Writing the state and its lock file (PutObject,
+ * DeleteObject, which only adds a delete marker) stays with whoever IAM allows. S3's lifecycle
+ * expiration is not subject to the policy. The account's root user can always remove a bucket policy
+ * that locks everyone out (Amazon S3 User Guide, "Bucket policies"; IAM, "aws:PrincipalArn").
+ */
+export const STATE_GUARDED_ACTIONS = [
+  's3:DeleteObjectVersion',
+  's3:DeleteBucket',
+  's3:DeleteBucketPolicy',
+  's3:PutBucketPolicy',
+  's3:PutBucketVersioning',
+  's3:PutLifecycleConfiguration',
+];
+
+function stateGuard(scope: Construct, bucketArn: string, breakGlass: readonly string[] | undefined): DataAwsIamPolicyDocumentStatement {
+  const principals = breakGlass ?? [`arn:${new DataAwsPartition(scope, 'Partition', {}).partition}:iam::${new DataAwsCallerIdentity(scope, 'Account', {}).accountId}:root`];
+  return {
+    sid: 'OnlyBreakGlassRewritesHistory',
+    effect: 'Deny',
+    principals: [{ type: '*', identifiers: ['*'] }],
+    actions: STATE_GUARDED_ACTIONS,
+    resources: [bucketArn, `${bucketArn}/*`],
+    condition: [{ test: 'ArnNotLike', variable: 'aws:PrincipalArn', values: [...principals] }],
+  };
+}
+
 export class StateBackendStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: StateBackendStackProps) {
     super(scope, id);
@@ -55,6 +87,7 @@ export class StateBackendStack extends TerraformStack {
       noncurrentVersionExpirationDays: 90,
       denyInsecureTransport: !props.emulator,
       importExisting: props.mode === 'adopt',
+      policyStatements: (bucketArn) => [stateGuard(this, bucketArn, project.stateBreakGlassPrincipalArns)],
     });
     new TerraformOutput(this, 'state_bucket', { value: bucket.bucketName, description: 'S3 bucket holding the Terraform state' });
   }

@@ -122,6 +122,8 @@ describe('loadConfig refuses bad input, naming the file, the field, the value an
   test.each<[string, Record<string, unknown>, string]>([
     ['an invalid region', { ...project, region: 'eu-middle-1' }, `${PROJECT}: region = "eu-middle-1": must be an AWS region such as eu-west-1`],
     ['a bad project name', { ...project, project: 'Web App' }, `${PROJECT}: project = "Web App": must be 2-20 characters: lower-case letters, digits and hyphens, starting with a letter`],
+    ['a break-glass principal that is not an IAM ARN', { ...project, stateBreakGlassPrincipalArns: ['admin'] }, `${PROJECT}: stateBreakGlassPrincipalArns.0 = "admin": must be an IAM role, user or root ARN such as arn:aws:iam::123456789012:role/state-break-glass`],
+    ['an empty break-glass list', { ...project, stateBreakGlassPrincipalArns: [] }, `${PROJECT}: stateBreakGlassPrincipalArns = []: must name at least one principal, or be left out (the root user only)`],
     ['a bad state bucket name', { ...project, stateBucketName: 'State_Bucket' }, `${PROJECT}: stateBucketName = "State_Bucket": must use only lower-case letters, digits, dots and hyphens (S3's bucket naming rules)`],
     // Source: S3 user guide, "General purpose bucket naming rules".
     ['a state bucket name too short', { ...project, stateBucketName: 'ab' }, `${PROJECT}: stateBucketName = "ab": must be 3-63 characters long (has 2) (S3's bucket naming rules)`],

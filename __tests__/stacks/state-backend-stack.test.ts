@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { Testing } from 'cdktf';
-import { type BootstrapMode, StateBackendStack } from '../../stacks/state-backend-stack.js';
-import { onlyResource } from '../synth.js';
+import { type BootstrapMode, STATE_GUARDED_ACTIONS, StateBackendStack } from '../../stacks/state-backend-stack.js';
+import { dataOf, onlyResource } from '../synth.js';
 
 const project = { project: 'webapp', region: 'eu-west-1', stateBucketName: 'webapp-state' };
 const synth = (mode?: BootstrapMode) => JSON.parse(Testing.synth(new StateBackendStack(Testing.app(), 'state-backend', { project, mode })));
@@ -35,6 +35,35 @@ describe('StateBackendStack', () => {
         'aws_s3_bucket_versioning',
       ].map((type) => [type, 'webapp-state']),
     );
+  });
+
+  test('nobody but the root user, by default, may delete state versions or change what keeps them', () => {
+    // Amazon S3 User Guide, "Bucket policies" (the root user can always remove a policy that locks
+    // everyone out); IAM, "aws:PrincipalArn" (a role session's is its role's ARN).
+    const guard = Object.values(dataOf(synthesized, 'aws_iam_policy_document'))
+      .flatMap((document: { statement: Array<{ sid: string }> }) => document.statement)
+      .find((statement) => statement.sid === 'OnlyBreakGlassRewritesHistory');
+    expect(guard).toEqual({
+      sid: 'OnlyBreakGlassRewritesHistory',
+      effect: 'Deny',
+      principals: [{ type: '*', identifiers: ['*'] }],
+      actions: STATE_GUARDED_ACTIONS,
+      resources: [expect.stringMatching(/^\$\{aws_s3_bucket\.StateBucket_\w+\.arn\}$/), expect.stringMatching(/^\$\{aws_s3_bucket\.StateBucket_\w+\.arn\}\/\*$/)],
+      condition: [{ test: 'ArnNotLike', variable: 'aws:PrincipalArn', values: [expect.stringMatching(/^arn:\$\{data\.aws_partition\.\w+\.partition\}:iam::\$\{data\.aws_caller_identity\.\w+\.account_id\}:root$/)] }],
+    });
+    // Deleting versions, the policy, versioning, lifecycle and the bucket; never the state's own writes.
+    expect(STATE_GUARDED_ACTIONS).toEqual(expect.arrayContaining(['s3:DeleteObjectVersion', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy', 's3:PutBucketVersioning', 's3:PutLifecycleConfiguration']));
+    expect(STATE_GUARDED_ACTIONS.filter((action) => ['s3:PutObject', 's3:DeleteObject', 's3:GetObject'].includes(action))).toEqual([]);
+  });
+
+  test('the named break-glass principals instead, when the project names them', () => {
+    const breakGlass = ['arn:aws:iam::123456789012:role/state-break-glass'];
+    const named = JSON.parse(Testing.synth(new StateBackendStack(Testing.app(), 'state-backend', { project: { ...project, stateBreakGlassPrincipalArns: breakGlass } })));
+    const guard = Object.values(dataOf(named, 'aws_iam_policy_document'))
+      .flatMap((document: { statement: Array<{ sid: string; condition?: unknown }> }) => document.statement)
+      .find((statement) => statement.sid === 'OnlyBreakGlassRewritesHistory');
+    expect(guard?.condition).toEqual([{ test: 'ArnNotLike', variable: 'aws:PrincipalArn', values: breakGlass }]);
+    expect(dataOf(named, 'aws_caller_identity')).toEqual({});
   });
 
   test('creates the named state bucket, refusing destroy', () => {
