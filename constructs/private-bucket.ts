@@ -115,13 +115,7 @@ export class PrivateBucket extends Construct {
           ]),
       ...(props.policyStatements?.(bucket.arn) ?? []),
     ];
-    if (statements.length > 0) {
-      const policy = new DataAwsIamPolicyDocument(this, 'PolicyDocument', { statement: statements });
-      // The public access block must exist first, or S3 may judge a statement public while it is not there.
-      this.bucketPolicy = new S3BucketPolicy(this, 'Policy', { bucket: bucket.id, policy: policy.json, dependsOn: [publicAccess] });
-    }
-
-    new S3BucketLifecycleConfiguration(this, 'Lifecycle', {
+    const lifecycle = new S3BucketLifecycleConfiguration(this, 'Lifecycle', {
       bucket: bucket.id,
       rule: [
         {
@@ -134,6 +128,15 @@ export class PrivateBucket extends Construct {
         },
       ],
     });
+
+    if (statements.length > 0) {
+      const policy = new DataAwsIamPolicyDocument(this, 'PolicyDocument', { statement: statements });
+      // The public access block must exist first, or S3 may judge a statement public while it is not
+      // there; and versioning and lifecycle too, since a statement may deny changing them to the
+      // principal creating the bucket (the state bucket's does): the policy comes last.
+      this.bucketPolicy = new S3BucketPolicy(this, 'Policy', { bucket: bucket.id, policy: policy.json, dependsOn: [publicAccess, versioning, lifecycle] });
+    }
+
 
     if (props.importExisting) {
       for (const child of this.node.children) {
