@@ -30,7 +30,13 @@ describe('.github/workflows/ci.yml', () => {
     expect(steps('plan').find((step) => step.uses?.startsWith('marocchino/sticky-pull-request-comment@'))?.with?.path).toBe('cdktf.out/stacks/webapp-${{ env.DEPLOY_ENV }}/plan.review.md');
     expect(workflow.jobs.deploy.if).toBe("(github.event_name == 'push' || github.event_name == 'schedule') && github.ref == 'refs/heads/main'");
     expect(workflow.jobs.deploy.environment).toBe('production');
-    expect(steps('deploy').map((step) => step.run).filter(Boolean)).toEqual(['.github/provider-mirror.sh', 'make plan ENV="$DEPLOY_ENV"', 'make create_stack ENV="$DEPLOY_ENV"', 'make patch ENV="$DEPLOY_ENV"']);
+    expect(steps('deploy').map((step) => step.run).filter(Boolean)).toEqual([
+      '.github/provider-mirror.sh',
+      'npm ci --no-audit --no-fund',
+      'make plan ENV="$DEPLOY_ENV"',
+      'make create_stack ENV="$DEPLOY_ENV"',
+      'make patch ENV="$DEPLOY_ENV"',
+    ]);
   });
 
   test('patches the fleet weekly by replacing it (the patch policy), and deploys only on pushes', () => {
@@ -59,6 +65,27 @@ describe('.github/workflows/ci.yml', () => {
       const setup = steps(job).find((step) => step.uses?.startsWith('actions/setup-node@'));
       expect({ job, version: setup?.with?.['node-version'] }).toEqual({ job, version: NODE_RUNTIME.version });
     }
+  });
+
+  test('pins every action to a full commit SHA, with its tag in a comment (GitHub, "Security hardening for GitHub Actions")', () => {
+    const uses = [...text.matchAll(/^\s*- uses: (\S+)(.*)$/gm)].map((match) => ({ action: match[1], comment: match[2].trim() }));
+    expect(uses.length).toBeGreaterThan(10);
+    expect(uses.filter(({ action, comment }) => !/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/.test(action) || !/^# v\d+\.\d+\.\d+$/.test(comment))).toEqual([]);
+  });
+
+  test('installs the packages, with their install scripts, before any job has AWS credentials', () => {
+    for (const job of ['plan', 'deploy']) {
+      const names = steps(job).map((step) => step.run ?? step.uses ?? '');
+      const install = names.findIndex((name) => name.startsWith('npm ci'));
+      const credentials = names.findIndex((name) => name.startsWith('aws-actions/configure-aws-credentials@'));
+      expect({ job, installedFirst: install >= 0 && install < credentials }).toEqual({ job, installedFirst: true });
+    }
+  });
+
+  test('keeps no JSON plan (not redacted) as an artifact, and the text plan for a day only', () => {
+    const upload = steps('plan').find((step) => step.uses?.startsWith('actions/upload-artifact@'));
+    expect(upload?.with?.path).not.toMatch(/\.json/);
+    expect(upload?.with?.['retention-days']).toBe(1);
   });
 
   test('runs only make targets that exist', () => {
