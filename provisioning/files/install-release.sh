@@ -1,12 +1,12 @@
 #!/bin/sh
 # Installs the release named in /etc/webapp/release.env: fetch the Node.js runtime and the release
 # from S3 with the instance role, verify their sha256, check that the runtime runs and reports its
-# version and that the release does not need a newer one, unpack them beside the others, switch the `current` symlink atomically, start the
-# release's workers on the other port set while the current workers serve, move Apache's balancer
-# to them through its balancer manager (no reload: no connection closes, requests in flight finish),
-# wait until Apache serves the release, then stop the old workers. On any failure it exits non-zero, leaving the previous release in place and
-# serving; with no previous release the instance stays unhealthy and the auto scaling group
-# replaces it.
+# version and that the release needs no newer one, unpack them beside the others, switch the
+# `current` symlink atomically, start the release's workers on the other port set while the current
+# workers serve, move Apache's balancer to them through its balancer manager (no reload: no
+# connection closes, requests in flight finish), wait until Apache serves the release, then stop the
+# old workers. On any failure it exits non-zero, leaving the previous release in place and serving;
+# with no previous release the instance stays unhealthy and the auto scaling group replaces it.
 # Usage: webapp-install-release [settings-file]   (run by cloud-init at boot; safe to run again)
 set -eu
 
