@@ -88,6 +88,21 @@ describe('.github/workflows/ci.yml', () => {
     expect(upload?.with?.['retention-days']).toBe(1);
   });
 
+  test("the README's trust policies accept GitHub's token only for STS and for one exact subject each", () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const policy = (name: string) => JSON.parse(new RegExp(`\`\`\`json ${name}\n([\\s\\S]*?)\n\`\`\``).exec(readme)?.[1] ?? 'null');
+    for (const [name, subject] of [
+      ['plan-role-trust-policy', 'repo:OWNER/REPO:pull_request'],
+      ['deploy-role-trust-policy', `repo:OWNER/REPO:environment:${workflow.jobs.deploy.environment}`],
+    ]) {
+      const [statement, ...others] = policy(name).Statement;
+      expect(others).toEqual([]);
+      expect(statement).toMatchObject({ Effect: 'Allow', Action: 'sts:AssumeRoleWithWebIdentity', Principal: { Federated: expect.stringMatching(/:oidc-provider\/token\.actions\.githubusercontent\.com$/) } });
+      // StringEquals, not StringLike: no wildcard subject.
+      expect(statement.Condition).toEqual({ StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com', 'token.actions.githubusercontent.com:sub': subject } });
+    }
+  });
+
   test('runs only make targets that exist', () => {
     const makefile = readFileSync(join(root, 'Makefile'), 'utf8');
     const targets = new Set([...makefile.matchAll(/^([a-z_-]+):/gm)].map((match) => match[1]));
