@@ -7,7 +7,8 @@ import { beforeAll, describe, expect, test } from '@jest/globals';
 import { REPOSITORY_ROOT, terraformEnv } from '../terraform.js';
 
 const tsx = join(REPOSITORY_ROOT, 'node_modules', '.bin', 'tsx');
-const scan = (stacksDir: string) => spawnSync(tsx, [join(REPOSITORY_ROOT, 'scripts', 'policy-scan.ts'), stacksDir], { cwd: REPOSITORY_ROOT, encoding: 'utf8' });
+const scan = (stacksDir: string, env: NodeJS.ProcessEnv = {}) =>
+  spawnSync(tsx, [join(REPOSITORY_ROOT, 'scripts', 'policy-scan.ts'), stacksDir], { cwd: REPOSITORY_ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
 
 describe('policy scan (checkov) of every synthesized stack', () => {
   let stacksDir: string;
@@ -24,7 +25,9 @@ describe('policy scan (checkov) of every synthesized stack', () => {
     expect(run.stdout).toMatch(/^\| webapp-prod \| \d{3} \| 0 \| \d+ \|$/m);
     expect(run.stdout).not.toMatch(/FAILED|STALE/);
     const report = JSON.parse(readFileSync(join(stacksDir, '..', 'policy-scan.json'), 'utf8'));
-    expect(report.scans.map((stack: { stack: string }) => stack.stack)).toEqual(['state-backend', 'webapp-dev', 'webapp-prod']);
+    expect(report.scans.map((stack: { stack: string }) => stack.stack)).toEqual(['state-backend', 'webapp-dev', 'webapp-prod', 'workflow ci.yml']);
+    // The users' workflow too, by checkov's github_actions checks: read, not skipped as its schema would have it.
+    expect(run.stdout).toMatch(/^\| workflow ci\.yml \| [1-9]\d* \| 0 \| 0 \|$/m);
   }, 180_000);
 
   test('fails, naming the check and the resource, when a stack opens SSH to the world', () => {
@@ -38,5 +41,14 @@ describe('policy scan (checkov) of every synthesized stack', () => {
     expect(run.status).toBe(1);
     // checkov names some resources by type, others as `resource.<name>`
     expect(run.stdout).toMatch(/^FAILED webapp-dev: CKV_AWS_24 (aws_security_group|resource)\.OpenSsh: Ensure no security groups allow ingress from 0\.0\.0\.0:0 to port 22$/m);
+  }, 180_000);
+
+  test('fails, naming the check, when the workflow grants every job write access', () => {
+    const workflow = join(mkdtempSync(join(tmpdir(), 'scan-workflow-bad-')), 'ci.yml');
+    const text = readFileSync(join(REPOSITORY_ROOT, '.github', 'workflows', 'ci.yml'), 'utf8');
+    writeFileSync(workflow, text.replace(/^permissions:\n(  .*\n)+/m, 'permissions: write-all\n'));
+    const run = scan(stacksDir, { WORKFLOW_FILE: workflow });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/^FAILED workflow ci\.yml: CKV2_GHA_1 .*write-all/m);
   }, 180_000);
 });
