@@ -37,6 +37,12 @@ export interface LoadBalancerProps {
   readonly accessLogs?: boolean;
   /** Days access logs are kept. @default 90 */
   readonly accessLogRetentionDays?: number;
+  /**
+   * Keep the access logs when the stack is destroyed, until their retention ends (the bucket refuses
+   * destroy while it holds logs; `make delete_stack` leaves it behind): production's audit trail.
+   * Without it the logs go with the stack. @default false
+   */
+  readonly keepAccessLogs?: boolean;
   /** See PrivateBucketProps.denyInsecureTransport, for the log bucket; off only for the local emulator. @default true */
   readonly denyInsecureTransport?: boolean;
   /** ACM certificate; with one, HTTPS on 443 and HTTP redirects to it. @default - HTTP only */
@@ -179,7 +185,7 @@ export class LoadBalancer extends Construct {
     const account = new DataAwsCallerIdentity(this, 'Account', {});
     return new PrivateBucket(this, 'AccessLogs', {
       bucketPrefix: accessLogBucketPrefix(props.name),
-      forceDestroy: true, // logs are not worth blocking a destroy for
+      forceDestroy: !props.keepAccessLogs,
       expirationDays: retentionDays,
       noncurrentVersionExpirationDays: 1,
       denyInsecureTransport: props.denyInsecureTransport,

@@ -128,6 +128,18 @@ delete() {
     echo "switching off deletion protection of $lb before destroying" >&2
     terraform -chdir="$dir" apply -input=false -no-color -auto-approve -target="$lb" -var deletion_protection=false
   fi
+  # Production's access logs outlive the stack: their bucket refuses destroy (no force_destroy), so
+  # it leaves Terraform's state first and stays, its lifecycle expiring the logs.
+  local logs bucket
+  logs=$(terraform -chdir="$dir" state list | grep -E '^aws_s3_bucket[a-z_]*\.LoadBalancer_AccessLogs_' || true)
+  bucket=$(terraform -chdir="$dir" state list | grep -E '^aws_s3_bucket\.LoadBalancer_AccessLogs_' || true)
+  if [ -n "$bucket" ] && grep -Eq '^ *force_destroy *= *false$' <<<"$(terraform -chdir="$dir" state show -no-color "$bucket")"; then
+    local name
+    name=$(terraform -chdir="$dir" state show -no-color "$bucket" | sed -nE 's/^ *bucket *= *"([^"]+)"$/\1/p')
+    # shellcheck disable=SC2086
+    terraform -chdir="$dir" state rm $logs >/dev/null
+    echo "keeping the access-log bucket $name: its logs expire by its lifecycle; delete it by hand once empty" >&2
+  fi
   cdktf destroy "webapp-$ENV" "${flags[@]}"
 }
 

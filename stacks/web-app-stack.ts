@@ -95,6 +95,8 @@ export class WebAppStack extends TerraformStack {
       idleTimeoutSeconds: settings.loadBalancer.idleTimeoutSeconds,
       deletionProtection: deletionProtection.booleanValue,
       accessLogs: settings.loadBalancer.accessLogs ?? settings.production,
+      // Production's logs outlive the stack until their retention ends; make delete_stack leaves their bucket.
+      keepAccessLogs: settings.production,
       accessLogRetentionDays: settings.loadBalancer.accessLogRetentionDays,
       denyInsecureTransport: !props.emulator,
       certificateArn: dns?.certificateArn,

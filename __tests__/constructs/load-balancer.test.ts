@@ -74,6 +74,11 @@ describe('LoadBalancer', () => {
     expect(lb.depends_on).toEqual([expect.stringMatching(/^aws_s3_bucket_policy\.\w+$/)]);
   });
 
+  test('destroys its access logs with the stack, unless told to keep them until their retention ends (production)', () => {
+    expect(onlyResource(synth({ accessLogs: true }), 'aws_s3_bucket').force_destroy).toBe(true);
+    expect(onlyResource(synth({ accessLogs: true, keepAccessLogs: true }), 'aws_s3_bucket').force_destroy).toBe(false);
+  });
+
   test.each<[string, Partial<LoadBalancerProps>, string]>([
     ['a long name', { name: 'a'.repeat(33) }, `name ("${'a'.repeat(33)}") must be 1-32 letters, digits and hyphens, not starting or ending with a hyphen`],
     ['a reserved name', { name: 'internal-app' }, 'name ("internal-app") must not begin with "internal-" (Elastic Load Balancing reserves it)'],
