@@ -1,5 +1,6 @@
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
+import { RELEASE_KEY_PREFIX, RUNTIME_KEY_PREFIX } from '../constants.js';
 import { PrivateBucket } from './private-bucket.js';
 
 export interface ArtifactBucketProps {
@@ -14,6 +15,11 @@ export interface ArtifactBucketProps {
 }
 
 /** The generated bucket name's prefix for an environment's `name` (the provider adds 26 characters). */
+/** The objects instances read from the artifact bucket `bucketArn`: the releases and the Node.js runtimes. */
+export function instanceReadableObjects(bucketArn: string): string[] {
+  return [`${bucketArn}/${RELEASE_KEY_PREFIX}*`, `${bucketArn}/${RUNTIME_KEY_PREFIX}*`];
+}
+
 export function artifactBucketPrefix(name: string): string {
   return `${name}-artifacts-`;
 }

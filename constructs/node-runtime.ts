@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { RUNTIME_KEY_PREFIX } from '../constants.js';
+import { NODE_RUNTIME, RUNTIME_KEY_PREFIX } from '../constants.js';
 import { uploadArtifact } from './artifact-object.js';
 import { ConfigError } from './config-error.js';
 import type { Architecture } from './instance-architecture.js';
@@ -24,6 +24,11 @@ export interface NodeRuntimeProps {
 }
 
 const VERSION = /^(\d+)\.(\d+)\.(\d+)$/;
+
+/** The fixed key of `architecture`'s runtime in the artifact bucket (S3 versions keep each runtime). */
+export function runtimeObjectKey(architecture: Architecture): string {
+  return `${RUNTIME_KEY_PREFIX}${NODE_RUNTIME.packages[architecture].name}.tgz`;
+}
 
 /** Compares two `major.minor.patch` versions: negative, zero or positive. */
 export function compareVersions(a: string, b: string): number {
@@ -59,7 +64,7 @@ export class NodeRuntime extends Construct {
       );
     }
     this.version = props.version;
-    this.objectKey = `${RUNTIME_KEY_PREFIX}node-linux-${props.architecture === 'arm64' ? 'arm64' : 'x64'}.tgz`;
+    this.objectKey = runtimeObjectKey(props.architecture);
     const object = uploadArtifact(this, {
       bucketName: props.bucketName,
       filePath: props.archivePath,

@@ -12,7 +12,8 @@ import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
 import { Fn, type ITerraformDependable, TerraformLocal, Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { BOOT_BUDGET_SECONDS, DEBIAN_AMI_OWNER, RELEASE_KEY_PREFIX, RUNTIME_KEY_PREFIX } from '../constants.js';
+import { BOOT_BUDGET_SECONDS, DEBIAN_AMI_OWNER } from '../constants.js';
+import { instanceReadableObjects } from './artifact-bucket.js';
 import { iamNamePrefixProblem } from './aws-names.js';
 import { ConfigError } from './config-error.js';
 import { instanceArchitecture } from './instance-architecture.js';
@@ -154,7 +155,7 @@ export class WebServerFleet extends Construct {
           sid: 'ReadReleases',
           effect: 'Allow',
           actions: ['s3:GetObject', 's3:GetObjectVersion'],
-          resources: [`${props.artifactBucketArn}/${RELEASE_KEY_PREFIX}*`, `${props.artifactBucketArn}/${RUNTIME_KEY_PREFIX}*`],
+          resources: instanceReadableObjects(props.artifactBucketArn),
         },
         // Only for S3 reading this bucket: the key may serve other buckets and services (AWS KMS,
         // "kms:ViaService"; Amazon S3, "Encryption context": with an S3 Bucket Key, which the bucket
@@ -171,7 +172,7 @@ export class WebServerFleet extends Construct {
                   {
                     test: 'StringLike',
                     variable: 'kms:EncryptionContext:aws:s3:arn',
-                    values: [props.artifactBucketArn, `${props.artifactBucketArn}/${RELEASE_KEY_PREFIX}*`, `${props.artifactBucketArn}/${RUNTIME_KEY_PREFIX}*`],
+                    values: [props.artifactBucketArn, ...instanceReadableObjects(props.artifactBucketArn)],
                   },
                 ],
               },

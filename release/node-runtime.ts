@@ -102,7 +102,14 @@ export function prepareRuntime(root: string, architecture: RuntimeArchitecture):
   const archivePath = runtimeArchivePath(root, architecture);
   rmSync(stampPath(archivePath), { force: true });
   const cached = join(runtimeCacheDir(), runtimeFileName(architecture));
-  if (!existsSync(cached)) {
+  if (existsSync(cached)) {
+    try {
+      checkRuntimeTarball(cached, architecture);
+    } catch (error) {
+      rmSync(cached, { force: true });
+      throw error;
+    }
+  } else {
     const fetchDir = mkdtempSync(join(tmpdir(), 'node-runtime-'));
     try {
       const spec = `${NODE_RUNTIME.packages[architecture].name}@${NODE_RUNTIME.version}`;
@@ -115,12 +122,6 @@ export function prepareRuntime(root: string, architecture: RuntimeArchitecture):
     } finally {
       rmSync(fetchDir, { recursive: true, force: true });
     }
-  }
-  try {
-    checkRuntimeTarball(cached, architecture);
-  } catch (error) {
-    rmSync(cached, { force: true });
-    throw error;
   }
   mkdirSync(join(root, 'dist', 'runtime'), { recursive: true });
   copyFileSync(cached, archivePath);

@@ -130,12 +130,13 @@ delete() {
   fi
   # Production's access logs outlive the stack: their bucket refuses destroy (no force_destroy), so
   # it leaves Terraform's state first and stays, its lifecycle expiring the logs.
-  local logs bucket
+  local logs bucket bucket_state=""
   logs=$(terraform -chdir="$dir" state list | grep -E '^aws_s3_bucket[a-z_]*\.LoadBalancer_AccessLogs_' || true)
-  bucket=$(terraform -chdir="$dir" state list | grep -E '^aws_s3_bucket\.LoadBalancer_AccessLogs_' || true)
-  if [ -n "$bucket" ] && grep -Eq '^ *force_destroy *= *false$' <<<"$(terraform -chdir="$dir" state show -no-color "$bucket")"; then
+  bucket=$(grep -E '^aws_s3_bucket\.' <<<"$logs" || true)
+  [ -n "$bucket" ] && bucket_state=$(terraform -chdir="$dir" state show -no-color "$bucket")
+  if grep -Eq '^ *force_destroy *= *false$' <<<"$bucket_state"; then
     local name
-    name=$(terraform -chdir="$dir" state show -no-color "$bucket" | sed -nE 's/^ *bucket *= *"([^"]+)"$/\1/p')
+    name=$(sed -nE 's/^ *bucket *= *"([^"]+)"$/\1/p' <<<"$bucket_state")
     # shellcheck disable=SC2086
     terraform -chdir="$dir" state rm $logs >/dev/null
     echo "keeping the access-log bucket $name: its logs expire by its lifecycle; delete it by hand once empty" >&2

@@ -4,8 +4,8 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load-config.js';
 import { environmentResourceName } from '../config/resource-names.js';
 import type { ProjectSettings } from '../config/schema.js';
-import { APACHE_BALANCER_MANAGER_PORT, APACHE_PORT, RELEASE_KEY_PREFIX, RUNTIME_KEY_PREFIX, SERVICE_PORT_BASES, TAG_KEYS, WORKER_MEMORY_MAX_MEGABYTES } from '../constants.js';
-import { Alarms, ArtifactBucket, artifactBucketPrefix, ConfigError, DnsAlias, instanceArchitecture, LoadBalancer, Network, NodeRuntime, ServiceRelease, WebServerFleet } from '../constructs/index.js';
+import { APACHE_BALANCER_MANAGER_PORT, APACHE_PORT, SERVICE_PORT_BASES, TAG_KEYS, WORKER_MEMORY_MAX_MEGABYTES } from '../constants.js';
+import { Alarms, ArtifactBucket, artifactBucketPrefix, ConfigError, DnsAlias, instanceArchitecture, instanceReadableObjects, LoadBalancer, Network, NodeRuntime, ServiceRelease, WebServerFleet } from '../constructs/index.js';
 import type { BuiltRuntime } from '../release/node-runtime.js';
 import { renderUserData } from '../provisioning/render-user-data.js';
 import { EMULATOR_AMI_IDS, emulatorProviderSettings, handleEmulatorGaps, type LocalEmulator } from './local-emulator.js';
@@ -67,7 +67,7 @@ export class WebAppStack extends TerraformStack {
       throw new ConfigError(`the Node.js runtime is built for ${props.runtime.architecture}, and fleet.instanceType ${settings.fleet.instanceType} is not: pass the runtime of its architecture`);
     }
     // The instances read the release and the runtime through the S3 endpoint, and nothing else.
-    network.limitS3EndpointTo([`${artifacts.bucketArn}/${RELEASE_KEY_PREFIX}*`, `${artifacts.bucketArn}/${RUNTIME_KEY_PREFIX}*`]);
+    network.limitS3EndpointTo(instanceReadableObjects(artifacts.bucketArn));
     const runtime = new NodeRuntime(this, 'Runtime', {
       bucketName: artifacts.bucketName,
       archivePath: props.runtime.archivePath,

@@ -11,7 +11,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { dirname, join } from 'node:path';
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { type HttpPlatformName, NODE_RUNTIME, RELEASE_MANIFEST_FILE, RELEASE_OBJECT_KEY, RUNTIME_KEY_PREFIX } from '../constants.js';
+import { type HttpPlatformName, NODE_RUNTIME, RELEASE_MANIFEST_FILE, RELEASE_OBJECT_KEY } from '../constants.js';
+import { runtimeObjectKey } from '../constructs/node-runtime.js';
 import { prepareRuntime } from '../release/node-runtime.js';
 import { availableParallelism } from 'node:os';
 import { parse, stringify } from 'yaml';
@@ -142,7 +143,7 @@ export async function prepareBootMachine(options: BootOptions = {}): Promise<Boo
     const releaseDir = buildRelease();
     const release = await uploadRelease(`${releaseDir}.zip`);
     // The machine is this one's architecture: x86_64.
-    const runtime = await upload(`${RUNTIME_KEY_PREFIX}node-linux-x64.tgz`, prepareRuntime(join(import.meta.dirname, '..'), 'x86_64').archivePath);
+    const runtime = await upload(runtimeObjectKey('x86_64'), prepareRuntime(join(import.meta.dirname, '..'), 'x86_64').archivePath);
     const input: UserDataInput = {
       region: BOOT_REGION,
       bucketName: BUCKET,
