@@ -419,11 +419,13 @@ describe('the rendered user data on Debian 13', () => {
     await boot.powerCycle();
     // Asynchronously, so this side keeps reading the console meanwhile; then a moment for the last of it.
     const status = await boot.machine.runAsync(['cloud-init', 'status', '--wait', '--format', 'json']);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // The console is a pipe read on this side: under load its last lines arrive a moment after cloud-init is done.
+    const consoleLines = () => boot.machine.console.split(/\r?\n/).filter((line) => line.includes('webapp-install-release') || line.includes('FAILED'));
+    const failedOnConsole = () => consoleLines().some((line) => /webapp-install-release: \[\+\d+ms\] FAILED: sha256 mismatch/.test(line));
+    for (const deadline = Date.now() + 15_000; !failedOnConsole() && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 200));
     // THEN cloud-init reports the failed command, the FAILED line is on the console and in this boot's journal
     const { status: state, errors } = JSON.parse(status.stdout) as { status: string; errors: string[] };
-    const consoleLines = boot.machine.console.split(/\r?\n/).filter((line) => line.includes('webapp-install-release') || line.includes('FAILED'));
-    expect({ state, errors, failedOnConsole: consoleLines.some((line) => /webapp-install-release: \[\+\d+ms\] FAILED: sha256 mismatch/.test(line)) || consoleLines.slice(-6).join(' | ') }).toEqual({
+    expect({ state, errors, failedOnConsole: failedOnConsole() || consoleLines().slice(-6).join(' | ') }).toEqual({
       state: 'error',
       errors: [expect.stringMatching(/runcmd|scripts_user|scripts-user/)],
       failedOnConsole: true,
