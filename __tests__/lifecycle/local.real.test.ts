@@ -194,6 +194,34 @@ describe('the lifecycle of webapp-dev on the local emulator', () => {
     expect(await groupVersion()).toBe('2');
   }, 600_000);
 
+  test('apply_plan: applies exactly the saved plan, not what changed after it, then the release step; the plan applies once, and a stale copy is refused', async () => {
+    const css = join(workspace.root, 'service', 'public', 'site.css');
+    appendFileSync(css, '/* a change reviewed in a saved plan */\n');
+    expect(succeeded(await stack('plan'))).toEqual({ status: 0, tail: '' });
+    const planFile = join(devDir(), 'plan.tfplan');
+    const saved = readFileSync(planFile);
+    const reviewed = readJson(join(devDir(), 'plan.json')) as { resource_changes: { address: string; change: { after: { source_hash?: string } } }[] };
+    const reviewedSha = reviewed.resource_changes.find((change) => change.address.startsWith('aws_s3_object.Release_'))?.change.after.source_hash;
+    expect(reviewedSha).toMatch(/^[0-9a-f]{64}$/);
+    // A change after the review: the apply must not pick it up (it neither builds nor synthesizes).
+    appendFileSync(css, '/* written after the review */\n');
+
+    const applied = await stack('apply');
+    expect(succeeded(applied)).toEqual({ status: 0, tail: '' });
+    expect(applied.output).toContain('Apply complete! Resources: 0 added, 2 changed, 0 destroyed.');
+    expect((await currentRelease()).sha256).toBe(reviewedSha);
+    const latest = (await client(EC2Client).send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: await groupTemplateId(), Versions: ['$Latest'] }))).LaunchTemplateVersions![0];
+    expect(await groupVersion()).toBe(String(latest.VersionNumber));
+    expect(existsSync(planFile)).toBe(false);
+
+    const again = await stack('apply');
+    expect({ status: again.status, said: again.output.includes(`no saved plan at cdktf.local.out/stacks/webapp-dev/plan.tfplan`) }).toEqual({ status: 2, said: true });
+    writeFileSync(planFile, saved);
+    const stale = await stack('apply');
+    expect({ status: stale.status, said: stale.output.includes('Saved plan is stale') }).toEqual({ status: 1, said: true });
+    expect((await currentRelease()).sha256).toBe(reviewedSha);
+  }, 600_000);
+
   test('a deploy killed halfway: the next command names the lock, its holder and the command that clears it; after clearing, a re-run converges with nothing duplicated', async () => {
     appendFileSync(join(workspace.root, 'service', 'public', 'site.css'), '/* a release whose deploy is killed */\n');
     const killed = spawn(join(workspace.root, 'scripts', 'stack.sh'), ['update'], {
