@@ -185,6 +185,8 @@ export class LoadBalancer extends Construct {
     const account = new DataAwsCallerIdentity(this, 'Account', {});
     return new PrivateBucket(this, 'AccessLogs', {
       bucketPrefix: accessLogBucketPrefix(props.name),
+      // Log delivery writes to SSE-S3 buckets only.
+      encryption: 'sse-s3',
       forceDestroy: !props.keepAccessLogs,
       expirationDays: retentionDays,
       noncurrentVersionExpirationDays: 1,

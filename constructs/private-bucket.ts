@@ -16,7 +16,17 @@ export interface PrivateBucketProps {
   readonly bucketName?: string;
   /** Prefix of a generated, unique bucket name. @default - none */
   readonly bucketPrefix?: string;
-  /** KMS key for SSE-KMS; without one, SSE-S3 (AES256). @default - SSE-S3 */
+  /**
+   * Default encryption. `kms`: SSE-KMS with `kmsKeyArn`, or without one with S3's AWS managed key
+   * `aws/s3` (nothing to create or pay for monthly; its key policy lets this account's principals use
+   * it through S3 only, so readers need no KMS permission), with an S3 Bucket Key to cut KMS requests.
+   * `sse-s3`: AES256, only for a bucket a service can write to with nothing else: ELB access log
+   * delivery supports SSE-S3 only (Elastic Load Balancing User Guide, "Access logs for your
+   * Application Load Balancer", bucket requirements).
+   * @default 'kms'
+   */
+  readonly encryption?: 'kms' | 'sse-s3';
+  /** A customer managed KMS key for SSE-KMS. @default - S3's AWS managed key */
   readonly kmsKeyArn?: string;
   /** Let `terraform destroy` empty the bucket; only for contents that can be rebuilt. @default false */
   readonly forceDestroy?: boolean;
@@ -62,6 +72,10 @@ export class PrivateBucket extends Construct {
     if ((props.bucketName === undefined) === (props.bucketPrefix === undefined)) {
       throw new ConfigError('give exactly one of bucketName and bucketPrefix');
     }
+    const encryptionKind = props.encryption ?? 'kms';
+    if (encryptionKind === 'sse-s3' && props.kmsKeyArn !== undefined) {
+      throw new ConfigError(`kmsKeyArn (${props.kmsKeyArn}) needs encryption 'kms', not 'sse-s3'`);
+    }
     if (props.importExisting && props.bucketName === undefined) throw new ConfigError('importExisting needs bucketName: a generated name cannot be found again');
     const nameProblem = props.bucketName !== undefined && !Token.isUnresolved(props.bucketName) ? s3BucketNameProblem(props.bucketName) : undefined;
     if (nameProblem) throw new ConfigError(`bucketName (${JSON.stringify(props.bucketName)}) ${nameProblem}`);
@@ -84,10 +98,8 @@ export class PrivateBucket extends Construct {
       bucket: bucket.id,
       rule: [
         {
-          applyServerSideEncryptionByDefault: props.kmsKeyArn
-            ? { sseAlgorithm: 'aws:kms', kmsMasterKeyId: props.kmsKeyArn }
-            : { sseAlgorithm: 'AES256' },
-          bucketKeyEnabled: props.kmsKeyArn !== undefined,
+          applyServerSideEncryptionByDefault: encryptionKind === 'kms' ? { sseAlgorithm: 'aws:kms', kmsMasterKeyId: props.kmsKeyArn } : { sseAlgorithm: 'AES256' },
+          bucketKeyEnabled: encryptionKind === 'kms',
         },
       ],
     });

@@ -74,6 +74,12 @@ describe('LoadBalancer', () => {
     expect(lb.depends_on).toEqual([expect.stringMatching(/^aws_s3_bucket_policy\.\w+$/)]);
   });
 
+  test('keeps its access logs with SSE-S3, the only default encryption ELB log delivery can write to (ELB User Guide, access logs, bucket requirements)', () => {
+    expect(onlyResource(synth({ accessLogs: true }), 'aws_s3_bucket_server_side_encryption_configuration').rule).toEqual([
+      { apply_server_side_encryption_by_default: { sse_algorithm: 'AES256' }, bucket_key_enabled: false },
+    ]);
+  });
+
   test('destroys its access logs with the stack, unless told to keep them until their retention ends (production)', () => {
     expect(onlyResource(synth({ accessLogs: true }), 'aws_s3_bucket').force_destroy).toBe(true);
     expect(onlyResource(synth({ accessLogs: true, keepAccessLogs: true }), 'aws_s3_bucket').force_destroy).toBe(false);

@@ -7,11 +7,11 @@ import { dataOf, onlyResource, synthScope } from '../synth.js';
 describe('PrivateBucket', () => {
   const out = synthScope((scope) => new PrivateBucket(scope, 'Bucket', { bucketName: 'my-bucket' }));
 
-  test('is versioned, SSE-S3 encrypted, public access blocked and without ACLs', () => {
+  test('is versioned, SSE-KMS encrypted with S3\'s AWS managed key and a bucket key, public access blocked and without ACLs', () => {
     expect(onlyResource(out, 'aws_s3_bucket')).toEqual({ bucket: 'my-bucket', force_destroy: false });
     expect(onlyResource(out, 'aws_s3_bucket_versioning').versioning_configuration).toEqual({ status: 'Enabled' });
     expect(onlyResource(out, 'aws_s3_bucket_server_side_encryption_configuration').rule).toEqual([
-      { apply_server_side_encryption_by_default: { sse_algorithm: 'AES256' }, bucket_key_enabled: false },
+      { apply_server_side_encryption_by_default: { sse_algorithm: 'aws:kms' }, bucket_key_enabled: true },
     ]);
     expect(onlyResource(out, 'aws_s3_bucket_public_access_block')).toMatchObject({
       block_public_acls: true,
@@ -57,6 +57,13 @@ describe('PrivateBucket', () => {
     ]);
   });
 
+  test('SSE-S3 where asked (a log bucket ELB writes to), without a bucket key', () => {
+    const sseS3 = synthScope((scope) => new PrivateBucket(scope, 'Bucket', { bucketName: 'b-1', encryption: 'sse-s3' }));
+    expect(onlyResource(sseS3, 'aws_s3_bucket_server_side_encryption_configuration').rule).toEqual([
+      { apply_server_side_encryption_by_default: { sse_algorithm: 'AES256' }, bucket_key_enabled: false },
+    ]);
+  });
+
   test('uses the KMS key when given one, and can refuse destroy', () => {
     const kms = synthScope((scope) => new PrivateBucket(scope, 'Bucket', { bucketName: 'b-1', kmsKeyArn: 'arn:aws:kms:eu-west-1:111111111111:key/k', preventDestroy: true }));
     expect(onlyResource(kms, 'aws_s3_bucket_server_side_encryption_configuration').rule[0]).toEqual({
@@ -71,6 +78,7 @@ describe('PrivateBucket', () => {
     ['both name and prefix', { bucketName: 'a-b', bucketPrefix: 'a-' }, 'give exactly one of bucketName and bucketPrefix'],
     ['zero noncurrent days', { bucketName: 'a-b', noncurrentVersionExpirationDays: 0 }, 'noncurrentVersionExpirationDays (0) must be a positive whole number of days'],
     ['fractional expiry', { bucketName: 'a-b', expirationDays: 1.5 }, 'expirationDays (1.5) must be a positive whole number of days'],
+    ['a KMS key with SSE-S3', { bucketName: 'a-b', encryption: 'sse-s3', kmsKeyArn: 'arn:aws:kms:eu-west-1:111111111111:key/k' }, "kmsKeyArn (arn:aws:kms:eu-west-1:111111111111:key/k) needs encryption 'kms', not 'sse-s3'"],
   ])('refuses %s', (_case, props, message) => {
     expect(() => synthScope((scope) => new PrivateBucket(scope, 'Bucket', props))).toThrow(new ConfigError(message));
   });

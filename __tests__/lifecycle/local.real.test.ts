@@ -83,6 +83,9 @@ describe('the lifecycle of webapp-dev on the local emulator', () => {
     const s3 = client(S3Client);
     const state = await s3.send(new HeadObjectCommand({ Bucket: project.stateBucketName, Key: STATE_KEY }));
     expect(state.ContentLength).toBeGreaterThan(1000);
+    // The bucket's default SSE-KMS applies: the backend sends no encryption of its own (with `encrypt` it would send AES256).
+    const releaseObject = await s3.send(new HeadObjectCommand({ Bucket: release.bucket, Key: RELEASE_OBJECT_KEY }));
+    expect({ state: state.ServerSideEncryption, release: releaseObject.ServerSideEncryption }).toEqual({ state: 'aws:kms', release: 'aws:kms' });
     // The lock file was written and removed: no current version of it remains (only a delete marker).
     const lock = await s3.send(new ListObjectVersionsCommand({ Bucket: project.stateBucketName, Prefix: `${STATE_KEY}.tflock` }));
     expect((lock.Versions ?? []).filter((version) => version.IsLatest)).toEqual([]);
@@ -91,6 +94,7 @@ describe('the lifecycle of webapp-dev on the local emulator', () => {
     // The bootstrap's own state moved into the bucket it made; no local copy is left behind.
     const bootstrapState = await s3.send(new HeadObjectCommand({ Bucket: project.stateBucketName, Key: BOOTSTRAP_STATE_KEY(project.project) }));
     expect(bootstrapState.ContentLength).toBeGreaterThan(1000);
+    expect(bootstrapState.ServerSideEncryption).toBe('aws:kms');
     expect(existsSync(join(workspace.root, '.local', 'state-backend.first.tfstate'))).toBe(false);
   }, 900_000);
 

@@ -11,7 +11,7 @@ describe('StateBackendStack', () => {
 
   test('keeps its own state in the bucket it makes, so that any clone finds it', () => {
     expect(synthesized.terraform.backend).toEqual({
-      s3: { bucket: 'webapp-state', key: 'webapp/state-backend/terraform.tfstate', region: 'eu-west-1', encrypt: true, use_lockfile: true },
+      s3: { bucket: 'webapp-state', key: 'webapp/state-backend/terraform.tfstate', region: 'eu-west-1', use_lockfile: true },
     });
     expect(synthesized.import).toBeUndefined();
   });

@@ -23,7 +23,7 @@ const [dev, prod] = config.environments.map(synthEnvironment);
 describe('WebAppStack', () => {
   test('keeps state in the S3 backend with a key per environment and S3 lock files', () => {
     expect(dev.terraform.backend).toEqual({
-      s3: { bucket: 'webapp-terraform-state-example', key: 'webapp/dev/terraform.tfstate', region: 'eu-west-1', encrypt: true, use_lockfile: true },
+      s3: { bucket: 'webapp-terraform-state-example', key: 'webapp/dev/terraform.tfstate', region: 'eu-west-1', use_lockfile: true },
     });
     expect(prod.terraform.backend.s3.key).toBe('webapp/prod/terraform.tfstate');
     expect(dev.terraform.backend.s3.dynamodb_table).toBeUndefined();
