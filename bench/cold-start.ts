@@ -3,12 +3,13 @@
 // start of a new release) and a restart (the worker's compile cache warm, as the unit keeps it between starts).
 // Beside them, the floor: a bare node:http server started the same way. Median of RUNS runs each.
 // Usage: npm run bench:cold-start   (builds the release first; RUNS=15 by default)
+//        COMPARE_WITH=<release dir> adds the same rows for another build (say, one of an earlier commit), interleaved with these.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HTTP_PLATFORMS, RELEASE_ENTRY_FILE } from '../constants.js';
+import { HTTP_PLATFORMS, NODE_RUNTIME, RELEASE_ENTRY_FILE } from '../constants.js';
 import { freePort } from '../support/apache-site.js';
 import { pinnedNodeBinary } from '../release/node-runtime.js';
 
@@ -45,13 +46,15 @@ async function timeToHealthy(args: string[], env: NodeJS.ProcessEnv): Promise<nu
 }
 
 const bareServer = "require('node:http').createServer((q,s)=>s.end('ok')).listen(+process.env.PORT,'127.0.0.1')";
-const entry = join(releaseDir, RELEASE_ENTRY_FILE);
-const subjects = [
-  ...HTTP_PLATFORMS.flatMap((platform) => [
-    { name: `release on ${platform}, first start (no compile cache)`, args: [entry], env: { HTTP_PLATFORM: platform } },
+const releaseSubjects = (dir: string, label: string) =>
+  HTTP_PLATFORMS.flatMap((platform) => [
+    { name: `${label} on ${platform}, first start (no compile cache)`, args: [join(dir, RELEASE_ENTRY_FILE)], env: { HTTP_PLATFORM: platform } },
     // One directory per platform, filled by the warm-up start below: what the unit's CacheDirectory holds after a worker's first start.
-    { name: `release on ${platform}, restart (compile cache warm)`, args: [entry], env: { HTTP_PLATFORM: platform, NODE_COMPILE_CACHE: mkdtempSync(join(tmpdir(), `compile-cache-${platform}-`)) } },
-  ]),
+    { name: `${label} on ${platform}, restart (compile cache warm)`, args: [join(dir, RELEASE_ENTRY_FILE)], env: { HTTP_PLATFORM: platform, NODE_COMPILE_CACHE: mkdtempSync(join(tmpdir(), `compile-cache-${platform}-`)) } },
+  ]);
+const subjects = [
+  ...releaseSubjects(releaseDir, 'release'),
+  ...(process.env.COMPARE_WITH ? releaseSubjects(process.env.COMPARE_WITH, `release in ${process.env.COMPARE_WITH}`) : []),
   { name: 'bare node:http server', args: ['-e', bareServer], env: {} },
 ];
 
@@ -71,7 +74,7 @@ const rows = subjects.map(({ name }) => {
   return `| ${name} | ${median(values).toFixed(0)} | ${sorted[0].toFixed(0)} | ${sorted[sorted.length - 1].toFixed(0)} | ${(median(values) / floor).toFixed(2)}x |`;
 });
 const table = [
-  `Cold start, process start to first 200 on /health (${runs} runs each, interleaved; ${cpus().length} cores, node ${process.version}, ${new Date().toISOString().slice(0, 10)})`,
+  `Cold start, process start to first 200 on /health (${runs} runs each, interleaved; ${cpus().length} cores, node ${NODE_RUNTIME.version} as instances run it, ${new Date().toISOString().slice(0, 10)})`,
   '',
   '| subject | median ms | min ms | max ms | vs bare node |',
   '| --- | ---: | ---: | ---: | ---: |',

@@ -12,6 +12,7 @@ import { transform } from '@swc/core';
 import { build, type Plugin } from 'esbuild';
 import { zipSync } from 'fflate';
 import { NODE_RUNTIME, RELEASE_ENTRY_FILE, RELEASE_LICENSES_FILE, RELEASE_MANIFEST_FILE } from '../constants.js';
+import { builtinsThroughRequire, lazyNestTimestampFormatters, noDefaultNestAdapter } from '../release/bundle-plugins.js';
 import type { ReleaseManifest } from '../service/version/release-manifest.js';
 
 const root = join(import.meta.dirname, '..');
@@ -19,7 +20,7 @@ const outDir = process.argv[2] ?? join(root, 'dist', 'release');
 /** Fixed timestamp for every archive entry (the earliest a zip file can hold). */
 const ARCHIVE_MTIME = new Date(1980, 0, 1, 0, 0, 0);
 /** Everything the release is built from; its content hash is the release id. */
-const inputs = ['service', 'constants.ts', 'package-lock.json', '.swcrc.json', 'scripts/build-release.ts'];
+const inputs = ['service', 'constants.ts', 'package-lock.json', '.swcrc.json', 'scripts/build-release.ts', 'release/bundle-plugins.ts'];
 
 // Nest loads these only when an app asks for them; this service never does.
 const optionalPackages = [
@@ -113,7 +114,7 @@ const { metafile } = await build({
   external: optionalPackages,
   // Bundled CommonJS packages (fastify) call require() for Node's built-ins.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-  plugins: [swcTypeScript()],
+  plugins: [builtinsThroughRequire(), noDefaultNestAdapter(), lazyNestTimestampFormatters((path) => readFileSync(path, 'utf8')), swcTypeScript()],
   logLevel: 'warning',
 });
 cpSync(join(root, 'service', 'public'), join(outDir, 'public'), { recursive: true });

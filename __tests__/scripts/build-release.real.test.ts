@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -33,6 +34,14 @@ describe('the built release', () => {
     expect(manifest.minimumNodeVersion).toBe(NODE_RUNTIME.version);
     expect(readdirSync(releaseDir)).not.toContain('node_modules');
     expect(statSync(join(releaseDir, RELEASE_ENTRY_FILE)).size).toBeGreaterThan(100_000);
+  });
+
+  test("leaves out what the service never runs (release/bundle-plugins.ts): built-ins imported as ES modules, Nest's default adapter and multer", () => {
+    const bundle = readFileSync(join(releaseDir, RELEASE_ENTRY_FILE), 'utf8');
+    // Only the banner's own import: every other built-in comes through require, so no ES module facade loads undici.
+    expect([...bundle.matchAll(/\bimport\s*(?:\{[^}]*\}|\*\s*as\s+\w+|\w+)\s*from\s*["']([^"']+)["']/g)].map((match) => match[1]).filter((name) => isBuiltin(name))).toEqual(['node:module']);
+    const licenses = readFileSync(join(releaseDir, RELEASE_LICENSES_FILE), 'utf8');
+    expect(licenses).not.toMatch(/^(multer|busboy)@/m);
   });
 
   test('is reproducible: another build, in another directory and time zone, has the same manifest and archive bytes', () => {

@@ -1,7 +1,8 @@
 // The service on Express (the default): strict, case-sensitive routes, no body parsers, no ETag on
 // JSON, no X-Powered-By, static assets by serve-static (express.static).
 import type { INestApplication } from '@nestjs/common';
-import { ExpressAdapter } from '@nestjs/platform-express';
+// The adapter alone: the package's index also loads its file-upload interceptors and multer.
+import { ExpressAdapter } from '@nestjs/platform-express/adapters/express-adapter.js';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { CLOSED_BODY, CLOSED_STATUS, type HttpPlatform } from './http-platform.js';
 

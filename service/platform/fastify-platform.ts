@@ -2,7 +2,9 @@
 // case-sensitive; static assets by @fastify/static.
 import fastifyStatic from '@fastify/static';
 import type { INestApplication } from '@nestjs/common';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+// The adapter alone: the package's index also loads its multipart and decorator modules.
+import { FastifyAdapter } from '@nestjs/platform-fastify/adapters/fastify-adapter.js';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { CLOSED_BODY, CLOSED_STATUS, climbsOut, type HttpPlatform } from './http-platform.js';
 
 export const fastifyPlatform: HttpPlatform = {
