@@ -61,8 +61,10 @@ export const PAGE_SHARED_MAX_AGE_SECONDS = 1;
 export const RELEASE_MANIFEST_FILE = 'manifest.json';
 /** File in the release directory with the licence texts of every package bundled into the entry point. */
 export const RELEASE_LICENSES_FILE = 'THIRD-PARTY-LICENSES.txt';
-/** Entry point of the release, run with plain `node`. */
+/** Entry point of the release, run with plain `node`: it starts the bundle of the platform HTTP_PLATFORM names. */
 export const RELEASE_ENTRY_FILE = 'server.mjs';
+/** The release's bundle of one HTTP platform (each carries one, so a start compiles only what it runs). */
+export const releaseBundleFile = (platform: HttpPlatformName) => `server-${platform}.mjs`;
 
 /** Key prefix of release archives in the artifact bucket; the instance role may read only this. */
 export const RELEASE_KEY_PREFIX = 'releases/';

@@ -5,7 +5,7 @@
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { APACHE_BALANCER_MANAGER_PORT, APACHE_PORT, SERVICE_PORT_BASES, WORKER_MEMORY_MAX_MEGABYTES } from '../constants.js';
+import { APACHE_BALANCER_MANAGER_PORT, APACHE_PORT, HTTP_PLATFORMS, releaseBundleFile, SERVICE_PORT_BASES, WORKER_MEMORY_MAX_MEGABYTES } from '../constants.js';
 import { renderUserData } from '../provisioning/render-user-data.js';
 import { prepareRuntime, RUNTIME_ARCHITECTURES } from '../release/node-runtime.js';
 import { buildRelease } from '../support/release-process.js';
@@ -18,7 +18,7 @@ const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const releaseDir = buildRelease();
 const files = readdirSync(releaseDir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile());
 const unpacked = files.reduce((sum, entry) => sum + statSync(join(entry.parentPath, entry.name)).size, 0);
-const entry = statSync(join(releaseDir, 'server.mjs')).size;
+const bundles = HTTP_PLATFORMS.map((platform) => ({ file: releaseBundleFile(platform), bytes: statSync(join(releaseDir, releaseBundleFile(platform))).size }));
 const zipped = statSync(`${releaseDir}.zip`).size;
 
 // The stack's own settings, with names as long as a real deployment's.
@@ -49,7 +49,7 @@ const table = [
   '| --- | ---: | --- |',
   `| release zip (releases/service.zip) | ${kib(zipped)} | what each instance fetches from S3 |`,
   `| release unpacked | ${kib(unpacked)} | ${files.length} files; no node_modules |`,
-  `| of which server.mjs (the bundled service) | ${kib(entry)} | |`,
+  ...bundles.map(({ file, bytes }) => `| of which ${file} (the service bundled with one HTTP platform) | ${kib(bytes)} | |`),
   ...RUNTIME_ARCHITECTURES.map((architecture) => {
     const runtime = prepareRuntime(root, architecture);
     return `| Node.js ${runtime.version} runtime tarball, ${architecture} | ${mib(statSync(runtime.archivePath).size)} | the npm registry's package, fetched at boot |`;

@@ -1,4 +1,5 @@
-// Builds the service release: one bundled ES module that runs on plain `node` (no node_modules),
+// Builds the service release: one bundled ES module per HTTP platform and the entry point that picks
+// one (server.mjs), which run on plain `node` (no node_modules),
 // the static assets, and manifest.json with the release id and the sha256 of every file.
 // It also writes <outDir>.zip, the archive shipped to S3, with fixed timestamps so that the same
 // release gives the same bytes (and checksum) on every machine and clone.
@@ -11,8 +12,8 @@ import { join, relative } from 'node:path';
 import { transform } from '@swc/core';
 import { build, type Plugin } from 'esbuild';
 import { zipSync } from 'fflate';
-import { NODE_RUNTIME, RELEASE_ENTRY_FILE, RELEASE_LICENSES_FILE, RELEASE_MANIFEST_FILE } from '../constants.js';
-import { builtinsThroughRequire, lazyNestTimestampFormatters, noDefaultNestAdapter } from '../release/bundle-plugins.js';
+import { HTTP_PLATFORMS, NODE_RUNTIME, RELEASE_ENTRY_FILE, RELEASE_LICENSES_FILE, RELEASE_MANIFEST_FILE, releaseBundleFile } from '../constants.js';
+import { builtinsThroughRequire, lazyNestTimestampFormatters, noDefaultNestAdapter, onePlatform, releaseEntrySource } from '../release/bundle-plugins.js';
 import type { ReleaseManifest } from '../service/version/release-manifest.js';
 
 const root = join(import.meta.dirname, '..');
@@ -88,7 +89,7 @@ function bundledLicenses(bundledFiles: string[]): string {
     const text = licenseFile ? readFileSync(join(root, dir, licenseFile), 'utf8').trim() : `(no licence file in the package; package.json says: ${license ?? 'nothing'})`;
     return `${name}@${version} (${license ?? 'no license field'})\n\n${text}\n`;
   });
-  return `Third-party software bundled into ${RELEASE_ENTRY_FILE}: ${sections.length} packages.\n\n${sections.join(`\n${'-'.repeat(78)}\n\n`)}`;
+  return `Third-party software bundled into ${HTTP_PLATFORMS.map(releaseBundleFile).join(' and ')}: ${sections.length} packages.\n\n${sections.join(`\n${'-'.repeat(78)}\n\n`)}`;
 }
 
 const inputFiles = inputs.flatMap((input) => (input.includes('.') ? [join(root, input)] : listFiles(join(root, input))));
@@ -97,28 +98,34 @@ const releaseId = createHash('sha256').update(JSON.stringify(inputHashes)).diges
 
 rmSync(outDir, { recursive: true, force: true });
 rmSync(`${outDir}.zip`, { force: true });
-const { metafile } = await build({
-  absWorkingDir: root,
-  entryPoints: { [RELEASE_ENTRY_FILE.replace(/\.mjs$/, '')]: 'service/main.ts' },
-  outExtension: { '.js': '.mjs' },
-  outdir: outDir,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  // The runtime instances run it on (NODE_RUNTIME); the manifest says so and instances check it.
-  target: `node${NODE_RUNTIME.version.split('.')[0]}`,
-  metafile: true,
-  minify: process.env.RELEASE_MINIFY !== 'false',
-  keepNames: true, // Nest names providers and log contexts after classes
-  legalComments: 'external',
-  external: optionalPackages,
-  // Bundled CommonJS packages (fastify) call require() for Node's built-ins.
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-  plugins: [builtinsThroughRequire(), noDefaultNestAdapter(), lazyNestTimestampFormatters((path) => readFileSync(path, 'utf8')), swcTypeScript()],
-  logLevel: 'warning',
-});
+// One bundle per HTTP platform (see onePlatform), and the small entry point that picks one.
+const bundledInputs = new Set<string>();
+for (const platform of HTTP_PLATFORMS) {
+  const { metafile } = await build({
+    absWorkingDir: root,
+    entryPoints: { [releaseBundleFile(platform).replace(/\.mjs$/, '')]: 'service/main.ts' },
+    outExtension: { '.js': '.mjs' },
+    outdir: outDir,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    // The runtime instances run it on (NODE_RUNTIME); the manifest says so and instances check it.
+    target: `node${NODE_RUNTIME.version.split('.')[0]}`,
+    metafile: true,
+    minify: process.env.RELEASE_MINIFY !== 'false',
+    keepNames: true, // Nest names providers and log contexts after classes
+    legalComments: 'external',
+    external: optionalPackages,
+    // Bundled CommonJS packages (fastify) call require() for Node's built-ins.
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    plugins: [onePlatform(platform), builtinsThroughRequire(), noDefaultNestAdapter(), lazyNestTimestampFormatters((path) => readFileSync(path, 'utf8')), swcTypeScript()],
+    logLevel: 'warning',
+  });
+  for (const input of Object.keys(metafile.inputs)) bundledInputs.add(input);
+}
+writeFileSync(join(outDir, RELEASE_ENTRY_FILE), releaseEntrySource());
 cpSync(join(root, 'service', 'public'), join(outDir, 'public'), { recursive: true });
-writeFileSync(join(outDir, RELEASE_LICENSES_FILE), bundledLicenses(Object.keys(metafile.inputs)));
+writeFileSync(join(outDir, RELEASE_LICENSES_FILE), bundledLicenses([...bundledInputs]));
 
 const manifest: ReleaseManifest = {
   releaseId,

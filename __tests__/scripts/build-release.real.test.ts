@@ -5,7 +5,7 @@ import { isBuiltin } from 'node:module';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { HTTP_PLATFORMS, NODE_RUNTIME, RELEASE_ENTRY_FILE, RELEASE_LICENSES_FILE, RELEASE_MANIFEST_FILE } from '../../constants.js';
+import { HTTP_PLATFORMS, NODE_RUNTIME, RELEASE_ENTRY_FILE, RELEASE_LICENSES_FILE, RELEASE_MANIFEST_FILE, releaseBundleFile } from '../../constants.js';
 import { releaseManifestSchema } from '../../service/version/release-manifest.js';
 import { buildRelease, type RunningRelease, startRelease } from '../../support/release-process.js';
 import { pinnedNodeBinary } from '../../release/node-runtime.js';
@@ -16,7 +16,7 @@ beforeAll(() => {
 });
 
 describe('the built release', () => {
-  test('carries the licence text of every package bundled into the entry point', () => {
+  test('carries the licence text of every package bundled into either bundle', () => {
     const licenses = readFileSync(join(releaseDir, RELEASE_LICENSES_FILE), 'utf8');
     // The packages the service imports directly, and ones only the platforms pull in.
     for (const name of ['@nestjs/core', '@nestjs/common', '@nestjs/platform-express', '@nestjs/platform-fastify', 'express', 'fastify', 'helmet', 'zod', 'rxjs', 'reflect-metadata']) {
@@ -28,20 +28,33 @@ describe('the built release', () => {
     expect(licenses).toContain('Permission is hereby granted, free of charge');
   });
 
-  test('holds one entry point, the static assets and a manifest with the sha256 of every file', () => {
+  test('holds the entry point, a bundle per platform, the static assets and a manifest with the sha256 of every file', () => {
     const manifest = releaseManifestSchema.parse(JSON.parse(readFileSync(join(releaseDir, RELEASE_MANIFEST_FILE), 'utf8')));
-    expect(Object.keys(manifest.files).sort()).toEqual([RELEASE_LICENSES_FILE, 'public/icon.svg', 'public/site.css', RELEASE_ENTRY_FILE, `${RELEASE_ENTRY_FILE}.LEGAL.txt`]);
+    const bundles = HTTP_PLATFORMS.map(releaseBundleFile);
+    expect(Object.keys(manifest.files).sort()).toEqual([RELEASE_LICENSES_FILE, 'public/icon.svg', 'public/site.css', ...bundles.flatMap((bundle) => [bundle, `${bundle}.LEGAL.txt`]), RELEASE_ENTRY_FILE].sort());
     expect(manifest.minimumNodeVersion).toBe(NODE_RUNTIME.version);
     expect(readdirSync(releaseDir)).not.toContain('node_modules');
-    expect(statSync(join(releaseDir, RELEASE_ENTRY_FILE)).size).toBeGreaterThan(100_000);
+    for (const bundle of bundles) expect(statSync(join(releaseDir, bundle)).size).toBeGreaterThan(100_000);
+    // The bound issue 14 sets on what each instance fetches.
+    expect(statSync(`${releaseDir}.zip`).size).toBeLessThanOrEqual(2 * 1024 * 1024);
   });
 
   test("leaves out what the service never runs (release/bundle-plugins.ts): built-ins imported as ES modules, Nest's default adapter and multer", () => {
-    const bundle = readFileSync(join(releaseDir, RELEASE_ENTRY_FILE), 'utf8');
-    // Only the banner's own import: every other built-in comes through require, so no ES module facade loads undici.
-    expect([...bundle.matchAll(/\bimport\s*(?:\{[^}]*\}|\*\s*as\s+\w+|\w+)\s*from\s*["']([^"']+)["']/g)].map((match) => match[1]).filter((name) => isBuiltin(name))).toEqual(['node:module']);
+    for (const bundle of HTTP_PLATFORMS.map(releaseBundleFile)) {
+      const text = readFileSync(join(releaseDir, bundle), 'utf8');
+      // Only the banner's own import: every other built-in comes through require, so no ES module facade loads undici.
+      const builtinImports = [...text.matchAll(/\bimport\s*(?:\{[^}]*\}|\*\s*as\s+\w+|\w+)\s*from\s*["']([^"']+)["']/g)].map((match) => match[1]).filter((name) => isBuiltin(name));
+      expect({ bundle, builtinImports }).toEqual({ bundle, builtinImports: ['node:module'] });
+    }
     const licenses = readFileSync(join(releaseDir, RELEASE_LICENSES_FILE), 'utf8');
     expect(licenses).not.toMatch(/^(multer|busboy)@/m);
+  });
+
+  test.each(HTTP_PLATFORMS)('the bundle of %s carries that platform alone: asked for another, it exits naming the entry point to start', (platform) => {
+    const other = HTTP_PLATFORMS.find((name) => name !== platform)!;
+    const run = spawnSync(pinnedNodeBinary(join(import.meta.dirname, '..', '..')), [join(releaseDir, releaseBundleFile(platform))], { env: { PORT: '0', IMDS_ENABLED: 'false', HTTP_PLATFORM: other }, encoding: 'utf8', timeout: 10_000 });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain(`${releaseBundleFile(platform)} carries the ${platform} platform only, not ${other}: start ${RELEASE_ENTRY_FILE}`);
   });
 
   test('is reproducible: another build, in another directory and time zone, has the same manifest and archive bytes', () => {
