@@ -45,6 +45,16 @@ export interface PrivateBucketProps {
   /** Statements added to the bucket policy beside the TLS-only one, given the bucket's ARN. @default - none */
   readonly policyStatements?: (bucketArn: string) => DataAwsIamPolicyDocumentStatement[];
   /**
+   * The statements deny changing the bucket's versioning and lifecycle to the principal that creates
+   * them (the state bucket's guard): the policy is then put after both, or AWS would refuse their
+   * creation. Otherwise the policy waits for the public access block only, so that the provider's
+   * fixed wait after creating a lifecycle configuration (ten equal reads in a row, 55 s; its
+   * `waitLifecycleConfigEquals`) runs beside the policy and what needs it (the load balancer, whose
+   * access logs need the policy), not before them.
+   * @default false
+   */
+  readonly policyGuardsSettings?: boolean;
+  /**
    * Take over an existing bucket of this exact name (Terraform import blocks for the bucket and each
    * of its settings) instead of creating it; only with `bucketName`. @default false
    */
@@ -144,9 +154,9 @@ export class PrivateBucket extends Construct {
     if (statements.length > 0) {
       const policy = new DataAwsIamPolicyDocument(this, 'PolicyDocument', { statement: statements });
       // The public access block must exist first, or S3 may judge a statement public while it is not
-      // there; and versioning and lifecycle too, since a statement may deny changing them to the
-      // principal creating the bucket (the state bucket's does): the policy comes last.
-      this.bucketPolicy = new S3BucketPolicy(this, 'Policy', { bucket: bucket.id, policy: policy.json, dependsOn: [publicAccess, versioning, lifecycle] });
+      // there; and versioning and lifecycle too where a statement denies changing them.
+      const guarded = props.policyGuardsSettings ? [versioning, lifecycle] : [];
+      this.bucketPolicy = new S3BucketPolicy(this, 'Policy', { bucket: bucket.id, policy: policy.json, dependsOn: [publicAccess, ...guarded] });
     }
 
 

@@ -88,6 +88,7 @@ export class StateBackendStack extends TerraformStack {
       denyInsecureTransport: !props.emulator,
       importExisting: props.mode === 'adopt',
       policyStatements: (bucketArn) => [stateGuard(this, bucketArn, project.stateBreakGlassPrincipalArns)],
+      policyGuardsSettings: true,
     });
     new TerraformOutput(this, 'state_bucket', { value: bucket.bucketName, description: 'S3 bucket holding the Terraform state' });
   }

@@ -34,10 +34,14 @@ describe('PrivateBucket', () => {
         condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
       },
     ]);
-    // The policy comes last: after the public access block (S3 may judge a statement public without it),
-    // and after versioning and lifecycle, which a statement may deny changing to the bucket's creator
-    // (the state bucket's does: AWS would refuse their creation if the policy landed first).
-    expect(onlyResource(out, 'aws_s3_bucket_policy').depends_on).toEqual([
+    // After the public access block (S3 may judge a statement public without it), and nothing else:
+    // the lifecycle configuration's fixed 55 s wait runs beside the policy.
+    expect(onlyResource(out, 'aws_s3_bucket_policy').depends_on).toEqual([expect.stringMatching(/^aws_s3_bucket_public_access_block\./)]);
+  });
+
+  test('a policy that denies changing versioning and lifecycle comes after both (AWS would refuse their creation once it is in place)', () => {
+    const guarded = synthScope((scope) => new PrivateBucket(scope, 'Bucket', { bucketName: 'b-1', policyGuardsSettings: true }));
+    expect(onlyResource(guarded, 'aws_s3_bucket_policy').depends_on).toEqual([
       expect.stringMatching(/^aws_s3_bucket_public_access_block\./),
       expect.stringMatching(/^aws_s3_bucket_versioning\./),
       expect.stringMatching(/^aws_s3_bucket_lifecycle_configuration\./),

@@ -54,6 +54,12 @@ describe('StateBackendStack', () => {
     // Deleting versions, the policy, versioning, lifecycle and the bucket; never the state's own writes.
     expect(STATE_GUARDED_ACTIONS).toEqual(expect.arrayContaining(['s3:DeleteObjectVersion', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy', 's3:PutBucketVersioning', 's3:PutLifecycleConfiguration']));
     expect(STATE_GUARDED_ACTIONS.filter((action) => ['s3:PutObject', 's3:DeleteObject', 's3:GetObject'].includes(action))).toEqual([]);
+    // So the policy lands after the versioning and lifecycle it guards: put first, it would refuse their creation.
+    expect(onlyResource(synthesized, 'aws_s3_bucket_policy').depends_on).toEqual([
+      expect.stringMatching(/^aws_s3_bucket_public_access_block\./),
+      expect.stringMatching(/^aws_s3_bucket_versioning\./),
+      expect.stringMatching(/^aws_s3_bucket_lifecycle_configuration\./),
+    ]);
   });
 
   test('the named break-glass principals instead, when the project names them', () => {
