@@ -1,6 +1,6 @@
 // esbuild plugins of the release build (scripts/build-release.ts) that take work out of a worker's
 // start without changing what the service does. Each was found in a CPU profile of a first start
-// (bench/cold-start.ts; README of BENCHMARKS.md, "Cold start").
+// (bench/cold-start.ts; BENCHMARKS.md, "Cold start, leaner").
 import { isBuiltin } from 'node:module';
 import type { Plugin } from 'esbuild';
 import { HTTP_PLATFORMS, type HttpPlatformName, RELEASE_ENTRY_FILE, releaseBundleFile } from '../constants.js';
