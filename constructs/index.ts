@@ -1,6 +1,7 @@
 export * from './alarms.js';
 export * from './artifact-bucket.js';
 export * from './config-error.js';
+export * from './dashboard.js';
 export * from './dns-alias.js';
 export * from './instance-architecture.js';
 export * from './load-balancer.js';

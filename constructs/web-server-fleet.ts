@@ -86,6 +86,9 @@ export interface WebServerFleetProps {
 const LAUNCH_TEMPLATE_VERSION = 'launch_template[0].version';
 const MIXED_POLICY_VERSION = 'mixed_instances_policy[0].launch_template[0].launch_template_specification[0].version';
 
+/** The group's capacity metrics, collected each minute (the group's `enabled_metrics`). */
+const COLLECTED_GROUP_METRICS = ['GroupDesiredCapacity', 'GroupInServiceInstances', 'GroupPendingInstances', 'GroupTerminatingInstances', 'GroupTotalInstances'] as const;
+
 /**
  * The instances: IAM role, launch template, auto scaling group, scaling policies. Terraform creates
  * the group on the template's first version and each release's new version; the release step rolls
@@ -99,6 +102,10 @@ export class WebServerFleet extends Construct {
   readonly roleName: string;
   /** The instance role's inline policy, for review and tests. */
   readonly releaseReadPolicyJson: string;
+  /** The group metrics the group collects (AWS publishes AWS/AutoScaling metrics for these only). */
+  readonly collectedGroupMetrics: readonly string[] = COLLECTED_GROUP_METRICS;
+  /** The target-tracking policy's average CPU target. */
+  readonly cpuTargetPercent: number;
 
   constructor(scope: Construct, id: string, props: WebServerFleetProps) {
     super(scope, id);
@@ -260,7 +267,7 @@ export class WebServerFleet extends Construct {
       targetGroupArns: [props.loadBalancer.targetGroupArn],
       capacityRebalance: true,
       ...capacitySource,
-      enabledMetrics: ['GroupDesiredCapacity', 'GroupInServiceInstances', 'GroupPendingInstances', 'GroupTerminatingInstances', 'GroupTotalInstances'],
+      enabledMetrics: [...COLLECTED_GROUP_METRICS],
       tag: [{ key: 'Name', value: props.name, propagateAtLaunch: true }],
       // Scaling owns the capacity once the group exists; an apply must not reset it. The release step
       // (scripts/release.ts) owns the template version the group runs: Terraform writes a new version
@@ -295,6 +302,7 @@ export class WebServerFleet extends Construct {
     }
 
     this.autoScalingGroupName = group.name;
+    this.cpuTargetPercent = cpuTargetPercent;
     this.autoScalingGroupArn = group.arn;
     this.securityGroupId = securityGroup.id;
     this.launchTemplateId = launchTemplate.id;

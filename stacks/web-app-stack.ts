@@ -5,7 +5,7 @@ import type { EnvironmentConfig } from '../config/load-config.js';
 import { environmentResourceName } from '../config/resource-names.js';
 import type { ProjectSettings } from '../config/schema.js';
 import { APACHE_BALANCER_MANAGER_PORT, APACHE_PORT, SERVICE_PORT_BASES, TAG_KEYS, WORKER_MEMORY_MAX_MEGABYTES } from '../constants.js';
-import { Alarms, ArtifactBucket, artifactBucketPrefix, ConfigError, DnsAlias, instanceArchitecture, instanceReadableObjects, LoadBalancer, Network, NodeRuntime, ServiceRelease, WebServerFleet } from '../constructs/index.js';
+import { Alarms, ArtifactBucket, artifactBucketPrefix, ConfigError, Dashboard, DnsAlias, instanceArchitecture, instanceReadableObjects, LoadBalancer, Network, NodeRuntime, ServiceRelease, WebServerFleet } from '../constructs/index.js';
 import type { BuiltRuntime } from '../release/node-runtime.js';
 import { renderUserData } from '../provisioning/render-user-data.js';
 import { EMULATOR_AMI_IDS, emulatorProviderSettings, handleEmulatorGaps, type LocalEmulator } from './local-emulator.js';
@@ -142,6 +142,16 @@ export class WebAppStack extends TerraformStack {
       email: settings.alarms.email,
     });
 
+    const dashboard = new Dashboard(this, 'Dashboard', {
+      name,
+      region: project.region,
+      loadBalancerArnSuffix: loadBalancer.loadBalancerArnSuffix,
+      targetGroupArnSuffix: loadBalancer.targetGroupArnSuffix,
+      autoScalingGroupName: fleet.autoScalingGroupName,
+      collectedGroupMetrics: fleet.collectedGroupMetrics,
+      cpuTargetPercent: fleet.cpuTargetPercent,
+    });
+
     new TerraformOutput(this, 'url', { value: dns ? `https://${dns.domainName}` : loadBalancer.url, description: 'Where the site answers' });
     new TerraformOutput(this, 'load_balancer_dns_name', { value: loadBalancer.loadBalancerDnsName });
     new TerraformOutput(this, 'auto_scaling_group_name', { value: fleet.autoScalingGroupName });
@@ -149,6 +159,7 @@ export class WebAppStack extends TerraformStack {
     new TerraformOutput(this, 'release_key', { value: release.objectKey });
     new TerraformOutput(this, 'release_id', { value: release.releaseId });
     new TerraformOutput(this, 'node_version', { value: runtime.version });
+    new TerraformOutput(this, 'dashboard_url', { value: dashboard.url, description: "The environment's CloudWatch dashboard" });
 
     if (props.emulator) handleEmulatorGaps(this);
   }

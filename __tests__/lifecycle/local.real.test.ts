@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient, GetDashboardCommand, ListDashboardsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeLaunchTemplatesCommand, DescribeLaunchTemplateVersionsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetObjectCommand, HeadObjectCommand, ListBucketsCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
@@ -90,6 +91,15 @@ describe('the lifecycle of webapp-dev on the local emulator', () => {
     const lock = await s3.send(new ListObjectVersionsCommand({ Bucket: project.stateBucketName, Prefix: `${STATE_KEY}.tflock` }));
     expect((lock.Versions ?? []).filter((version) => version.IsLatest)).toEqual([]);
     expect((lock.DeleteMarkers ?? []).filter((marker) => marker.IsLatest).length).toBe(1);
+
+    // The dashboard graphs the load balancer this deploy made (its ARN suffix as the metrics' dimension).
+    expect(release.outputs.dashboard_url.value).toBe(`https://${project.region}.console.aws.amazon.com/cloudwatch/home?region=${project.region}#dashboards/dashboard/webapp-dev`);
+    const widgets = JSON.parse((await client(CloudWatchClient).send(new GetDashboardCommand({ DashboardName: 'webapp-dev' }))).DashboardBody!).widgets as { properties: { metrics: string[][] } }[];
+    const [loadBalancer] = (await client(ElasticLoadBalancingV2Client).send(new DescribeLoadBalancersCommand({}))).LoadBalancers!;
+    expect({ widgets: widgets.length, requests: widgets[0].properties.metrics[0].slice(0, 4) }).toEqual({
+      widgets: 6,
+      requests: ['AWS/ApplicationELB', 'RequestCount', 'LoadBalancer', loadBalancer.LoadBalancerArn!.split(':loadbalancer/')[1]],
+    });
 
     // The bootstrap's own state moved into the bucket it made; no local copy is left behind.
     const bootstrapState = await s3.send(new HeadObjectCommand({ Bucket: project.stateBucketName, Key: BOOTSTRAP_STATE_KEY(project.project) }));
@@ -323,12 +333,14 @@ describe('the lifecycle of webapp-dev on the local emulator', () => {
     const groups = await client(AutoScalingClient).send(new DescribeAutoScalingGroupsCommand({}));
     const vpcs = await client(EC2Client).send(new DescribeVpcsCommand({ Filters: [{ Name: 'tag:Project', Values: [project.project] }] }));
     const buckets = await client(S3Client).send(new ListBucketsCommand({}));
+    const dashboards = await client(CloudWatchClient).send(new ListDashboardsCommand({}));
     expect({
+      dashboards: dashboards.DashboardEntries ?? [],
       loadBalancers: loadBalancers.LoadBalancers ?? [],
       groups: groups.AutoScalingGroups ?? [],
       vpcs: vpcs.Vpcs ?? [],
       buckets: (buckets.Buckets ?? []).map((bucket) => bucket.Name),
-    }).toEqual({ loadBalancers: [], groups: [], vpcs: [], buckets: [project.stateBucketName] });
+    }).toEqual({ dashboards: [], loadBalancers: [], groups: [], vpcs: [], buckets: [project.stateBucketName] });
 
     const versions = await client(S3Client).send(new ListObjectVersionsCommand({ Bucket: project.stateBucketName, Prefix: STATE_KEY }));
     expect((versions.Versions ?? []).filter((version) => version.Key === STATE_KEY).length).toBeGreaterThanOrEqual(3);

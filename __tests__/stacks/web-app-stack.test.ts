@@ -33,11 +33,27 @@ describe('WebAppStack', () => {
     expect(dev.provider.aws).toEqual([{ region: 'eu-west-1', default_tags: [{ tags: { Project: 'webapp', Environment: 'dev', ManagedBy: 'cdktf' } }] }]);
   });
 
-  test('outputs the URL, load balancer, group, bucket, release and Node.js version', () => {
-    expect(Object.keys(dev.output).sort()).toEqual(['artifact_bucket', 'auto_scaling_group_name', 'load_balancer_dns_name', 'node_version', 'release_id', 'release_key', 'url']);
+  test('outputs the URL, load balancer, group, bucket, release, Node.js version and dashboard', () => {
+    expect(Object.keys(dev.output).sort()).toEqual(['artifact_bucket', 'auto_scaling_group_name', 'dashboard_url', 'load_balancer_dns_name', 'node_version', 'release_id', 'release_key', 'url']);
+    expect(dev.output.dashboard_url.value).toMatch(/^https:\/\/eu-west-1\.console\.aws\.amazon\.com\/cloudwatch\/home\?region=eu-west-1#dashboards\/dashboard\/\$\{aws_cloudwatch_dashboard\.\w+\.dashboard_name\}$/);
     expect(dev.output.release_id.value).toBe('0123456789abcdef');
     expect(dev.output.url.value).toMatch(/^http:\/\/\$\{aws_lb\.\w+\.dns_name\}$/);
     expect(prod.output.url.value).toBe('https://www.example.com');
+  });
+
+  test("the dashboard graphs this stack's load balancer, target group and group, and only group metrics the group collects", () => {
+    for (const stack of [dev, prod]) {
+      const dashboard = onlyResource(stack, 'aws_cloudwatch_dashboard');
+      const metrics: string[][] = JSON.parse(dashboard.dashboard_body).widgets.flatMap((widget: { properties: { metrics: string[][] } }) => widget.properties.metrics);
+      const dimension = (key: string) => new Set(metrics.flatMap((metric) => (metric.indexOf(key) > 1 ? [metric[metric.indexOf(key) + 1]] : [])));
+      expect(dimension('LoadBalancer')).toEqual(new Set([expect.stringMatching(/^\$\{aws_lb\.LoadBalancer_\w+\.arn_suffix\}$/)]));
+      expect(dimension('TargetGroup')).toEqual(new Set([expect.stringMatching(/^\$\{aws_lb_target_group\.LoadBalancer_TargetGroup_\w+\.arn_suffix\}$/)]));
+      expect(dimension('AutoScalingGroupName')).toEqual(new Set([expect.stringMatching(/^\$\{aws_autoscaling_group\.Fleet_Group_\w+\.name\}$/)]));
+      // AWS publishes AWS/AutoScaling group metrics only for those in the group's enabled_metrics.
+      const shown = metrics.filter((metric) => metric[0] === 'AWS/AutoScaling').map((metric) => metric[1]);
+      expect(shown.length).toBeGreaterThan(0);
+      expect(shown.filter((metric) => !onlyResource(stack, 'aws_autoscaling_group').enabled_metrics.includes(metric))).toEqual([]);
+    }
   });
 
   test('protects production: deletion protection, access logs, HTTPS; development has none of them', () => {
