@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import { CloudWatchClient, GetDashboardCommand, ListDashboardsCommand } from '@aws-sdk/client-cloudwatch';
+import { GetDashboardCommand, ListDashboardsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeLaunchTemplatesCommand, DescribeLaunchTemplateVersionsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetObjectCommand, HeadObjectCommand, ListBucketsCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
@@ -19,7 +19,7 @@ import { EMULATOR_IGNORED_ATTRIBUTES } from '../../stacks/local-emulator.js';
 import { BOOTSTRAP_STATE_KEY } from '../../stacks/state-backend-stack.js';
 import { LOCAL_MODE_MOTO_ENV, type Moto, startMoto } from '../../support/moto.js';
 import { REPOSITORY_ROOT, requireTerraform, terraform, terraformEnv } from '../terraform.js';
-import { copyWorkspace, emulatorClient, localModeEnv, planChanges, readJson, shortAddress, succeeded, type Workspace } from './workspace.js';
+import { copyWorkspace, emulatorClient, emulatorCloudWatch, localModeEnv, planChanges, readJson, shortAddress, succeeded, type Workspace } from './workspace.js';
 
 const { project } = loadConfig(join(REPOSITORY_ROOT, 'config'));
 const STATE_KEY = `${project.project}/dev/terraform.tfstate`;
@@ -94,7 +94,7 @@ describe('the lifecycle of webapp-dev on the local emulator', () => {
 
     // The dashboard graphs the load balancer this deploy made (its ARN suffix as the metrics' dimension).
     expect(release.outputs.dashboard_url.value).toBe(`https://${project.region}.console.aws.amazon.com/cloudwatch/home?region=${project.region}#dashboards/dashboard/webapp-dev`);
-    const widgets = JSON.parse((await client(CloudWatchClient).send(new GetDashboardCommand({ DashboardName: 'webapp-dev' }))).DashboardBody!).widgets as { properties: { metrics: string[][] } }[];
+    const widgets = JSON.parse((await emulatorCloudWatch(moto.endpoint, project.region).send(new GetDashboardCommand({ DashboardName: 'webapp-dev' }))).DashboardBody!).widgets as { properties: { metrics: string[][] } }[];
     const [loadBalancer] = (await client(ElasticLoadBalancingV2Client).send(new DescribeLoadBalancersCommand({}))).LoadBalancers!;
     expect({ widgets: widgets.length, requests: widgets[0].properties.metrics[0].slice(0, 4) }).toEqual({
       widgets: 6,
@@ -333,7 +333,7 @@ describe('the lifecycle of webapp-dev on the local emulator', () => {
     const groups = await client(AutoScalingClient).send(new DescribeAutoScalingGroupsCommand({}));
     const vpcs = await client(EC2Client).send(new DescribeVpcsCommand({ Filters: [{ Name: 'tag:Project', Values: [project.project] }] }));
     const buckets = await client(S3Client).send(new ListBucketsCommand({}));
-    const dashboards = await client(CloudWatchClient).send(new ListDashboardsCommand({}));
+    const dashboards = await emulatorCloudWatch(moto.endpoint, project.region).send(new ListDashboardsCommand({}));
     expect({
       dashboards: dashboards.DashboardEntries ?? [],
       loadBalancers: loadBalancers.LoadBalancers ?? [],

@@ -4,6 +4,8 @@ import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { AwsQueryProtocol } from '@aws-sdk/core/protocols';
 import { changedAttributes, type PlanJson } from '../../review/plan-review.js';
 import { FAKE_CREDENTIALS } from '../../support/moto.js';
 import { REPOSITORY_ROOT } from '../terraform.js';
@@ -55,6 +57,12 @@ export const succeeded = (run: { status: number | null; output: string }) => ({ 
 /** An AWS SDK client for the emulator at `endpoint`. */
 export const emulatorClient = <T>(Client: new (config: object) => T, endpoint: string, region: string): T =>
   new Client({ endpoint, region, forcePathStyle: true, credentials: FAKE_CREDENTIALS });
+
+/**
+ * CloudWatch through its query protocol, as the AWS provider speaks it: the SDK's default for
+ * CloudWatch is now AWS JSON 1.0, to which moto answers with a 404 page.
+ */
+export const emulatorCloudWatch = (endpoint: string, region: string) => new CloudWatchClient({ endpoint, region, credentials: FAKE_CREDENTIALS, protocol: AwsQueryProtocol });
 
 /** The environment plain `terraform` needs for a stack synthesized in local mode. */
 export const localModeEnv = (endpoint: string) => ({ LOCAL_AWS_ENDPOINT: endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_EC2_METADATA_DISABLED: 'true' });
