@@ -58,15 +58,20 @@ function lastCommitTouching(paths: string[]): string | null {
   }
 }
 
-/** esbuild does not emit decorator metadata, which Nest's injection needs: swc compiles the TypeScript. */
+/**
+ * esbuild does not emit decorator metadata, which Nest's injection needs: swc compiles the TypeScript.
+ * One instance serves both platform bundles, so each file is compiled once.
+ */
 function swcTypeScript(): Plugin {
   const { sourceMaps: _ignored, ...options } = JSON.parse(readFileSync(join(root, '.swcrc.json'), 'utf8'));
+  const compiled = new Map<string, Promise<string>>();
+  const compile = (path: string) => transform(readFileSync(path, 'utf8'), { ...options, filename: path, swcrc: false }).then(({ code }) => code);
   return {
     name: 'swc-typescript',
     setup(builder) {
       builder.onLoad({ filter: /\.ts$/ }, async ({ path }) => {
-        const { code } = await transform(readFileSync(path, 'utf8'), { ...options, filename: path, swcrc: false });
-        return { contents: code, loader: 'js' };
+        if (!compiled.has(path)) compiled.set(path, compile(path));
+        return { contents: await compiled.get(path)!, loader: 'js' };
       });
     },
   };
@@ -99,30 +104,34 @@ const releaseId = createHash('sha256').update(JSON.stringify(inputHashes)).diges
 rmSync(outDir, { recursive: true, force: true });
 rmSync(`${outDir}.zip`, { force: true });
 // One bundle per HTTP platform (see onePlatform), and the small entry point that picks one.
-const bundledInputs = new Set<string>();
-for (const platform of HTTP_PLATFORMS) {
-  const { metafile } = await build({
-    absWorkingDir: root,
-    entryPoints: { [releaseBundleFile(platform).replace(/\.mjs$/, '')]: 'service/main.ts' },
-    outExtension: { '.js': '.mjs' },
-    outdir: outDir,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    // The runtime instances run it on (NODE_RUNTIME); the manifest says so and instances check it.
-    target: `node${NODE_RUNTIME.version.split('.')[0]}`,
-    metafile: true,
-    minify: process.env.RELEASE_MINIFY !== 'false',
-    keepNames: true, // Nest names providers and log contexts after classes
-    legalComments: 'external',
-    external: optionalPackages,
-    // Bundled CommonJS packages (fastify) call require() for Node's built-ins.
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-    plugins: [onePlatform(platform), builtinsThroughRequire(), noDefaultNestAdapter(), lazyNestTimestampFormatters((path) => readFileSync(path, 'utf8')), swcTypeScript()],
-    logLevel: 'warning',
-  });
-  for (const input of Object.keys(metafile.inputs)) bundledInputs.add(input);
-}
+// Both at once: esbuild and swc work on other threads while the other bundle waits on them.
+const typeScript = swcTypeScript();
+const metafiles = await Promise.all(
+  HTTP_PLATFORMS.map(async (platform) => {
+    const { metafile } = await build({
+      absWorkingDir: root,
+      entryPoints: { [releaseBundleFile(platform).replace(/\.mjs$/, '')]: 'service/main.ts' },
+      outExtension: { '.js': '.mjs' },
+      outdir: outDir,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      // The runtime instances run it on (NODE_RUNTIME); the manifest says so and instances check it.
+      target: `node${NODE_RUNTIME.version.split('.')[0]}`,
+      metafile: true,
+      minify: process.env.RELEASE_MINIFY !== 'false',
+      keepNames: true, // Nest names providers and log contexts after classes
+      legalComments: 'external',
+      external: optionalPackages,
+      // Bundled CommonJS packages (fastify) call require() for Node's built-ins.
+      banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+      plugins: [onePlatform(platform), builtinsThroughRequire(), noDefaultNestAdapter(), lazyNestTimestampFormatters(), typeScript],
+      logLevel: 'warning',
+    });
+    return metafile;
+  }),
+);
+const bundledInputs = new Set(metafiles.flatMap((metafile) => Object.keys(metafile.inputs)));
 writeFileSync(join(outDir, RELEASE_ENTRY_FILE), releaseEntrySource());
 cpSync(join(root, 'service', 'public'), join(outDir, 'public'), { recursive: true });
 writeFileSync(join(outDir, RELEASE_LICENSES_FILE), bundledLicenses([...bundledInputs]));
