@@ -9,13 +9,20 @@ const cdktf = join(REPOSITORY_ROOT, 'node_modules', '.bin', 'cdktf');
 
 describe('cdktf synth with the real Terraform', () => {
   let outDir: string;
+  let output: string;
   beforeAll(() => {
     requireTerraform();
     outDir = join(mkdtempSync(join(tmpdir(), 'synth-')), 'cdktf.out');
     // Every environment: no ENV (which would keep one) and no emulator endpoint.
     const run = spawnSync(cdktf, ['synth', '--output', outDir], { cwd: REPOSITORY_ROOT, env: terraformEnv({ ENV: '', LOCAL_AWS_ENDPOINT: '' }), encoding: 'utf8' });
     if (run.status !== 0) throw new Error(`cdktf synth failed:\n${run.stdout}\n${run.stderr}`);
+    output = `${run.stdout}${run.stderr}`.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
   }, 120_000);
+
+  test("prints the build steps' summaries as plain lines and no error line (the CLI marks an app's stderr [ERROR])", () => {
+    expect(output).toMatch(/^release [0-9a-f]{16} -> dist\/release \(/m);
+    expect(output.split('\n').filter((line) => /\[ERROR\]|\bERROR\b/.test(line))).toEqual([]);
+  });
 
   test('writes every stack', () => {
     expect(readdirSync(join(outDir, 'stacks')).sort()).toEqual(['state-backend', 'webapp-dev', 'webapp-prod']);
