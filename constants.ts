@@ -117,3 +117,11 @@ export function bootBudgetSeconds(measuredBootToHealthySeconds: number): number 
 }
 /** The defaults of fleet.healthCheckGracePeriodSeconds and fleet.instanceWarmupSeconds. */
 export const BOOT_BUDGET_SECONDS = bootBudgetSeconds(MEASURED_BOOT_TO_HEALTHY_SECONDS);
+
+/**
+ * The group's launch lifecycle hook: it holds each new instance, and each one leaving the warm pool,
+ * until webapp-lifecycle on the instance completes it once the site answers (provisioning/files/lifecycle-hook.py).
+ */
+export const LAUNCH_LIFECYCLE_HOOK = 'webapp-launch';
+/** A warm pool's states as AWS names them (fleet.warmPool.state; Hibernated is refused, README "Warm pool"). */
+export const WARM_POOL_STATES = ['Stopped', 'Running', 'Hibernated'] as const;

@@ -67,9 +67,11 @@ try {
 } finally {
   untrimmedMachine.destroy();
 }
-const boot = await prepareBootMachine();
+// Launched into a warm pool, as prod's pooled instances are; started into service below.
+const boot = await prepareBootMachine({ targetLifecycleState: 'Warmed:Stopped' });
 let trimmed: BootFigures;
 let secondBootMs: number;
+let hookCompletedMs: number;
 try {
   trimmed = await measureBoot(boot);
 
@@ -96,7 +98,14 @@ try {
     switchPhases.push(switchPhase);
   }
   const before = (await (await fetch(boot.url('/version'))).json()) as { releaseId: string };
-  secondBootMs = (await boot.powerCycle()).bootToHealthyMs;
+  boot.setTargetLifecycleState('InService');
+  const completions = boot.lifecycle.completed().length;
+  const started = await boot.powerCycle();
+  secondBootMs = started.bootToHealthyMs;
+  for (const deadline = Date.now() + 30_000; boot.lifecycle.completed().length <= completions && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 100));
+  const completion = boot.lifecycle.completed()[completions];
+  if (completion?.LifecycleActionResult !== 'CONTINUE') throw new Error(`the started instance did not complete its launch hook with CONTINUE: ${JSON.stringify(completion)}`);
+  hookCompletedMs = boot.lifecycle.completedAt()[completions] - started.poweredOnAt;
   const after = (await (await fetch(boot.url('/version'))).json()) as { releaseId: string };
   if (after.releaseId !== before.releaseId) throw new Error(`serving ${after.releaseId} after the second boot, ${before.releaseId} before it`);
 
@@ -105,7 +114,8 @@ try {
     `| power-on to first healthy response, as shipped (cloud-init's units, packages from the Debian archive) | ${(trimmed.bootToHealthyMs / 1000).toFixed(1)} s | < ${GOALS.boot / 1000} s | ${status(trimmed.bootToHealthyMs, GOALS.boot)} |`,
     `| release switch: install script start (fetch included) to the new release serving every request through Apache (${rate} req/s on /version meanwhile, 0 failed; median of ${runs}) | ${(median(toServing) / 1000).toFixed(1)} s | < ${GOALS.releaseSwitch / 1000} s | ${status(median(toServing), GOALS.releaseSwitch)} |`,
     `| the whole install script, with the old workers drained and stopped after that | ${(median(total) / 1000).toFixed(1)} s | | |`,
-    `| second boot: powered off and on again, to healthy (no second install) | ${(secondBootMs / 1000).toFixed(1)} s | | |`,
+    `| start from the warm pool: a stopped instance powered on, to healthy (no second install) | ${(secondBootMs / 1000).toFixed(1)} s | | |`,
+    `| ... to its launch hook completed (CONTINUE: Auto Scaling puts it in service) | ${(hookCompletedMs / 1000).toFixed(1)} s | | |`,
   );
 } finally {
   boot.destroy();

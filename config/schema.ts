@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { s3BucketNameProblem } from '../constructs/aws-names.js';
 import { AWS_REGIONS } from '../constructs/aws-regions.js';
 import { instanceArchitecture } from '../constructs/instance-architecture.js';
-import { BOOT_BUDGET_SECONDS, HTTP_PLATFORMS, MIN_REQUESTS_PER_TARGET_PER_MINUTE } from '../constants.js';
+import { BOOT_BUDGET_SECONDS, HTTP_PLATFORMS, MIN_REQUESTS_PER_TARGET_PER_MINUTE, WARM_POOL_STATES } from '../constants.js';
 
 /** Rules shared by the configuration files; every message says what a value must be. */
 const awsRegion = z.string().refine((region) => AWS_REGIONS.includes(region), 'must be an AWS region such as eu-west-1');
@@ -106,9 +106,25 @@ const fleet = z
     /** Customer managed KMS key for the root volumes; its policy must grant Auto Scaling (README). Default: the AWS managed aws/ebs key. */
     rootVolumeKmsKeyArn: kmsKeyArn.optional(),
     /** Default: the boot budget (constants.ts, from the measured boot; BENCHMARKS.md, "Boot budget"). */
-    healthCheckGracePeriodSeconds: positiveSeconds.default(BOOT_BUDGET_SECONDS),
+    healthCheckGracePeriodSeconds: positiveSeconds
+      .min(30, "must be from 30 to 7200 seconds: it is also the launch hook's heartbeat, which AWS takes in that range")
+      .max(7200, "must be from 30 to 7200 seconds: it is also the launch hook's heartbeat, which AWS takes in that range")
+      .default(BOOT_BUDGET_SECONDS),
     instanceWarmupSeconds: positiveSeconds.default(BOOT_BUDGET_SECONDS),
     spotPercentAboveBase: z.number().int().min(0).max(100, 'must be 0 to 100').default(0),
+    /** Instances provisioned ahead and kept stopped, started on scale-out (README, "Warm pool"). */
+    warmPool: z
+      .object({
+        size: z.number().int('must be a whole number').min(1, 'must be at least 1; to have no warm pool, leave fleet.warmPool out'),
+        state: z.enum(WARM_POOL_STATES, `must be one of ${WARM_POOL_STATES.join(', ')}`).default('Stopped'),
+        reuseOnScaleIn: z.boolean().default(false),
+      })
+      .strict()
+      .refine((pool) => pool.state !== 'Hibernated', {
+        path: ['state'],
+        message: 'cannot be Hibernated: Debian\'s AMIs do not support hibernation (EC2 User Guide, "Prerequisites for EC2 instance hibernation"); use Stopped',
+      })
+      .optional(),
   })
   .strict()
   .superRefine((value, ctx) => {
@@ -117,6 +133,13 @@ const fleet = z
     }
     if (value.desiredCapacity !== undefined && (value.desiredCapacity < value.minCapacity || value.desiredCapacity > value.maxCapacity)) {
       ctx.addIssue({ code: 'custom', path: ['desiredCapacity'], message: `must lie within fleet.minCapacity and fleet.maxCapacity [${value.minCapacity}, ${value.maxCapacity}]` });
+    }
+    if (value.warmPool && value.spotPercentAboveBase > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['warmPool'],
+        message: `cannot be used with fleet.spotPercentAboveBase (${value.spotPercentAboveBase}): AWS adds no warm pool to a group with Spot instances (EC2 Auto Scaling User Guide, "Warm pools", limitations)`,
+      });
     }
   });
 

@@ -1,6 +1,8 @@
 import { AutoscalingGroup, type AutoscalingGroupConfig } from '@cdktf/provider-aws/lib/autoscaling-group/index.js';
 import { AutoscalingPolicy } from '@cdktf/provider-aws/lib/autoscaling-policy/index.js';
 import { DataAwsAmi } from '@cdktf/provider-aws/lib/data-aws-ami/index.js';
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity/index.js';
+import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition/index.js';
 import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region/index.js';
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js';
 import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile/index.js';
@@ -12,7 +14,7 @@ import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
 import { Fn, type ITerraformDependable, TerraformLocal, Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { BOOT_BUDGET_SECONDS, DEBIAN_AMI_OWNER } from '../constants.js';
+import { BOOT_BUDGET_SECONDS, DEBIAN_AMI_OWNER, LAUNCH_LIFECYCLE_HOOK, WARM_POOL_STATES } from '../constants.js';
 import { instanceReadableObjects } from './artifact-bucket.js';
 import { iamNamePrefixProblem } from './aws-names.js';
 import { ConfigError } from './config-error.js';
@@ -80,6 +82,17 @@ export interface WebServerFleetProps {
   readonly userData: string;
   /** Tags for instances and volumes (the provider's default tags do not reach them). @default {} */
   readonly tags?: Record<string, string>;
+  /** Instances provisioned ahead and kept stopped (or running), started on scale-out. @default - no warm pool */
+  readonly warmPool?: WarmPoolProps;
+}
+
+export interface WarmPoolProps {
+  /** Instances kept provisioned in the pool, whatever the group's capacity (min_size = max_group_prepared_capacity). */
+  readonly size: number;
+  /** What the pooled instances are kept as. @default 'Stopped' */
+  readonly state?: (typeof WARM_POOL_STATES)[number];
+  /** Scale-in returns instances to the pool instead of terminating them. @default false */
+  readonly reuseOnScaleIn?: boolean;
 }
 
 /** Where the group names its launch template version, for `ignore_changes`: the release step sets it. */
@@ -156,6 +169,7 @@ export class WebServerFleet extends Construct {
       statement: [{ effect: 'Allow', actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['ec2.amazonaws.com'] }] }],
     });
     const role = new IamRole(this, 'Role', { namePrefix, assumeRolePolicy: assumeRole.json });
+    const region = new DataAwsRegion(this, 'Region', {});
     const releaseRead = new DataAwsIamPolicyDocument(this, 'ReleaseReadPolicy', {
       statement: [
         {
@@ -175,7 +189,7 @@ export class WebServerFleet extends Construct {
                 actions: ['kms:Decrypt'],
                 resources: [props.artifactKmsKeyArn],
                 condition: [
-                  { test: 'StringEquals', variable: 'kms:ViaService', values: [`s3.${new DataAwsRegion(this, 'Region', {}).name}.amazonaws.com`] },
+                  { test: 'StringEquals', variable: 'kms:ViaService', values: [`s3.${region.name}.amazonaws.com`] },
                   {
                     test: 'StringLike',
                     variable: 'kms:EncryptionContext:aws:s3:arn',
@@ -188,6 +202,23 @@ export class WebServerFleet extends Construct {
       ],
     });
     const releaseReadPolicy = new IamRolePolicy(this, 'ReleaseRead', { role: role.name, namePrefix: 'release-read-', policy: releaseRead.json });
+    // The instance completes its own group's launch hook, nothing else (webapp-lifecycle). The group's
+    // ARN holds an id only known once it exists, and the first boot needs this before: the ARN is
+    // named by the group's name, its id a wildcard (Service Authorization Reference, EC2 Auto Scaling:
+    // CompleteLifecycleAction takes the autoScalingGroup resource type).
+    const partition = new DataAwsPartition(this, 'Partition', {});
+    const account = new DataAwsCallerIdentity(this, 'Account', {});
+    const launchHook = new DataAwsIamPolicyDocument(this, 'LaunchHookPolicy', {
+      statement: [
+        {
+          sid: 'CompleteOwnLaunchHook',
+          effect: 'Allow',
+          actions: ['autoscaling:CompleteLifecycleAction'],
+          resources: [`arn:${partition.partition}:autoscaling:${region.name}:${account.accountId}:autoScalingGroup:*:autoScalingGroupName/${props.name}`],
+        },
+      ],
+    });
+    const launchHookPolicy = new IamRolePolicy(this, 'LaunchHook', { role: role.name, namePrefix: 'launch-hook-', policy: launchHook.json });
     const profile = new IamInstanceProfile(this, 'InstanceProfile', { namePrefix, role: role.name });
 
     // --- image: resolved at plan time (instance refresh rollback refuses resolve:ssm: ids)
@@ -235,8 +266,8 @@ export class WebServerFleet extends Construct {
         { resourceType: 'volume', tags },
       ],
       updateDefaultVersion: true,
-      // IAM is eventually consistent: the first boot reads the release with this policy.
-      dependsOn: [releaseReadPolicy],
+      // IAM is eventually consistent: the first boot reads the release and completes the hook with these.
+      dependsOn: [releaseReadPolicy, launchHookPolicy],
     });
     const launchTemplateRef = { id: launchTemplate.id, version: Token.asString(launchTemplate.latestVersion) };
 
@@ -267,6 +298,27 @@ export class WebServerFleet extends Construct {
       targetGroupArns: [props.loadBalancer.targetGroupArn],
       capacityRebalance: true,
       ...capacitySource,
+      // Every launch waits for the instance to say it serves (or to give up, ABANDON): a warm pool
+      // instance is otherwise stopped mid-install (AWS, "Warm pool instance lifecycle"). Initial, so
+      // it exists before the first launch and before the warm pool (the provider creates the group
+      // at size 0, puts the hook, then sets the size).
+      initialLifecycleHook: [
+        {
+          name: LAUNCH_LIFECYCLE_HOOK,
+          lifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+          defaultResult: 'ABANDON',
+          heartbeatTimeout: props.healthCheckGracePeriodSeconds ?? BOOT_BUDGET_SECONDS,
+        },
+      ],
+      ...(props.warmPool && {
+        warmPool: {
+          poolState: props.warmPool.state ?? 'Stopped',
+          // Equal: a pool of exactly `size`, whatever the group's capacity (PutWarmPool, MaxGroupPreparedCapacity).
+          minSize: props.warmPool.size,
+          maxGroupPreparedCapacity: props.warmPool.size,
+          instanceReusePolicy: { reuseOnScaleIn: props.warmPool.reuseOnScaleIn ?? false },
+        },
+      }),
       enabledMetrics: [...COLLECTED_GROUP_METRICS],
       tag: [{ key: 'Name', value: props.name, propagateAtLaunch: true }],
       // Scaling owns the capacity once the group exists; an apply must not reset it. The release step
@@ -274,7 +326,7 @@ export class WebServerFleet extends Construct {
       // and the instance refresh moves the group, so AWS's auto rollback returns to the running one.
       lifecycle: { ignoreChanges: ['desired_capacity', spotPercent > 0 ? MIXED_POLICY_VERSION : LAUNCH_TEMPLATE_VERSION] },
       // An instance that boots before its routes exist never turns healthy (and the policy, as above).
-      dependsOn: [...(props.privateEgress ?? []), releaseReadPolicy],
+      dependsOn: [...(props.privateEgress ?? []), releaseReadPolicy, launchHookPolicy],
     });
 
     new AutoscalingPolicy(this, 'CpuTarget', {
@@ -345,5 +397,31 @@ function validate(props: WebServerFleetProps): 'x86_64' | 'arm64' {
   for (const [name, value] of [['healthCheckGracePeriodSeconds', props.healthCheckGracePeriodSeconds], ['instanceWarmupSeconds', props.instanceWarmupSeconds]] as const) {
     if (value !== undefined && !(value > 0)) throw new ConfigError(`${name} (${value}) must be a positive number of seconds`);
   }
+  // The grace period is also the launch hook's heartbeat, which AWS takes from 30 to 7200 s (PutLifecycleHook, HeartbeatTimeout).
+  const heartbeat = props.healthCheckGracePeriodSeconds ?? BOOT_BUDGET_SECONDS;
+  if (heartbeat < 30 || heartbeat > 7200) {
+    throw new ConfigError(`healthCheckGracePeriodSeconds (${heartbeat}) must be from 30 to 7200: it is also the launch hook's heartbeat, which AWS takes in that range`);
+  }
+  if (props.warmPool) validateWarmPool(props.warmPool, props.spotPercentAboveBase ?? 0);
   return architecture;
+}
+
+function validateWarmPool(pool: WarmPoolProps, spotPercentAboveBase: number): void {
+  if (!Number.isInteger(pool.size) || pool.size < 1) {
+    // Also: the provider does not send a min_size of 0, so the old size would stay (terraform-provider-aws issue 44732).
+    throw new ConfigError(`warmPool.size (${pool.size}) must be a whole number of at least 1; to have no warm pool, leave warmPool out`);
+  }
+  if (spotPercentAboveBase > 0) {
+    throw new ConfigError(
+      `warmPool cannot be used with spotPercentAboveBase (${spotPercentAboveBase}): AWS adds no warm pool to a group with a mixed instances policy or Spot instances (EC2 Auto Scaling User Guide, "Warm pools", limitations)`,
+    );
+  }
+  if (pool.state !== undefined && !(WARM_POOL_STATES as readonly string[]).includes(pool.state)) {
+    throw new ConfigError(`warmPool.state (${JSON.stringify(pool.state)}) must be one of ${WARM_POOL_STATES.join(', ')}`);
+  }
+  if (pool.state === 'Hibernated') {
+    throw new ConfigError(
+      'warmPool.state "Hibernated" needs an AMI that supports hibernation, and Debian\'s are not among them (EC2 User Guide, "Prerequisites for EC2 instance hibernation", supported AMIs); use "Stopped", which keeps the install and starts in seconds',
+    );
+  }
 }

@@ -49,6 +49,11 @@ export interface UserDataInput {
    * themselves may not reach it. @default EC2's metadata service (the boot test names a stand-in)
    */
   readonly metadataEndpoint?: string;
+  /**
+   * The group's launch lifecycle hook, which holds each new instance (and each one leaving the warm
+   * pool) until webapp-lifecycle completes it once the site answers. @default - no hook to complete
+   */
+  readonly lifecycleHook?: { readonly groupName: string; readonly hookName: string };
 }
 
 /** The instance's id and zone, written by the install script, read by the workers' unit. */
@@ -77,6 +82,9 @@ const PORT_PLACEHOLDER = '@PORT@';
 
 /** The most workers an instance runs (and the least distance between the two port sets' bases). */
 export const MAX_WORKERS = 128;
+
+/** The unit that completes the group's launch lifecycle hook (provisioning/files/webapp-lifecycle.service). */
+export const LIFECYCLE_UNIT = 'webapp-lifecycle.service';
 
 /** The systemd unit of the worker on `port`. */
 export const workerUnit = (port: number) => `webapp-${port}.service`;
@@ -156,6 +164,7 @@ export function renderProvisioningFiles(input: UserDataInput): Array<{ path: str
         WEBAPP_ROOT,
         IMDS_ENDPOINT: input.metadataEndpoint ?? 'http://169.254.169.254',
         INSTANCE_ENV: INSTANCE_ENV_FILE,
+        ...(input.lifecycleHook && { AUTO_SCALING_GROUP: input.lifecycleHook.groupName, LIFECYCLE_HOOK: input.lifecycleHook.hookName }),
       }),
     },
     {
@@ -193,6 +202,12 @@ export function renderProvisioningFiles(input: UserDataInput): Array<{ path: str
     },
     { path: '/usr/local/sbin/webapp-configure-workers', permissions: '0755', content: file('configure-workers.sh') },
     { path: '/usr/local/sbin/webapp-install-release', permissions: '0755', content: file('install-release.sh') },
+    ...(input.lifecycleHook
+      ? [
+          { path: '/usr/local/sbin/webapp-lifecycle', permissions: '0755', content: file('lifecycle-hook.py') },
+          { path: `/etc/systemd/system/${LIFECYCLE_UNIT}`, permissions: '0644', content: file('webapp-lifecycle.service') },
+        ]
+      : []),
   ];
 }
 
@@ -262,6 +277,9 @@ export function renderUserData(input: UserDataInput): string {
       ['/usr/local/sbin/webapp-configure-workers'],
       ['systemctl', 'daemon-reload'],
       ['systemctl', 'restart', 'apache2.service'],
+      // Queued, not waited for: the unit starts once cloud-init's final stage (this one) is over, and
+      // also after a failed install (which then abandons the launch rather than wait out the hook).
+      ...(input.lifecycleHook ? [['systemctl', 'enable', LIFECYCLE_UNIT], ['systemctl', 'start', '--no-block', LIFECYCLE_UNIT]] : []),
       ['/usr/local/sbin/webapp-install-release'],
     ],
   };

@@ -76,6 +76,9 @@ bootstrap() {
       STATE_BACKEND_BOOTSTRAP=adopt cdktf deploy state-backend "${flags[@]}" ;;
     absent)
       # The bucket cannot hold the state that creates it: a local file first, moved into it at once.
+      # A working directory left from a bucket that is gone (an emulator since stopped) would make
+      # terraform init refuse the change of backend.
+      rm -rf "$out/stacks/state-backend/.terraform"
       mkdir -p .local
       STATE_BACKEND_BOOTSTRAP=create cdktf deploy state-backend "${flags[@]}" || return 1
       npx cdktf synth --output "$out" >/dev/null

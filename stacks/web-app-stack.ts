@@ -4,7 +4,7 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load-config.js';
 import { environmentResourceName } from '../config/resource-names.js';
 import type { ProjectSettings } from '../config/schema.js';
-import { APACHE_BALANCER_MANAGER_PORT, APACHE_PORT, SERVICE_PORT_BASES, TAG_KEYS, WORKER_MEMORY_MAX_MEGABYTES } from '../constants.js';
+import { APACHE_BALANCER_MANAGER_PORT, APACHE_PORT, LAUNCH_LIFECYCLE_HOOK, SERVICE_PORT_BASES, TAG_KEYS, WORKER_MEMORY_MAX_MEGABYTES } from '../constants.js';
 import { Alarms, ArtifactBucket, artifactBucketPrefix, ConfigError, Dashboard, DnsAlias, instanceArchitecture, instanceReadableObjects, LoadBalancer, Network, NodeRuntime, ServiceRelease, WebServerFleet } from '../constructs/index.js';
 import type { BuiltRuntime } from '../release/node-runtime.js';
 import { renderUserData } from '../provisioning/render-user-data.js';
@@ -132,6 +132,7 @@ export class WebAppStack extends TerraformStack {
         httpPlatform: settings.service.httpPlatform,
         trustedProxyCidrs: network.publicSubnetCidrBlocks,
         workerMemoryMaxMegabytes: WORKER_MEMORY_MAX_MEGABYTES,
+        lifecycleHook: { groupName: name, hookName: LAUNCH_LIFECYCLE_HOOK },
       }),
       tags,
     });

@@ -4,14 +4,16 @@
 // from the local AWS emulator's S3. Used by the boot test and the boot benchmark.
 // What stands in for EC2 here, and only here: the NoCloud datasource seeds the user data; AWS
 // credentials and the emulator's endpoint are in root's ~/.aws (an instance has its role); the
-// install script reads the instance's id and zone from a loopback IMDS; the root filesystem's own
-// stand-ins are listed at the top of scripts/debian-rootfs.sh.
+// install script reads the instance's id and zone, and webapp-lifecycle the target lifecycle state,
+// from a loopback IMDS; Auto Scaling's CompleteLifecycleAction, which the emulator lacks, is answered
+// and recorded by support/lifecycle-endpoint.ts; the root filesystem's own stand-ins are listed at the
+// top of scripts/debian-rootfs.sh.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { dirname, join } from 'node:path';
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { type HttpPlatformName, NODE_RUNTIME, RELEASE_MANIFEST_FILE, RELEASE_OBJECT_KEY } from '../constants.js';
+import { type HttpPlatformName, LAUNCH_LIFECYCLE_HOOK, NODE_RUNTIME, RELEASE_MANIFEST_FILE, RELEASE_OBJECT_KEY } from '../constants.js';
 import { runtimeObjectKey } from '../constructs/node-runtime.js';
 import { prepareRuntime } from '../release/node-runtime.js';
 import { availableParallelism } from 'node:os';
@@ -20,6 +22,7 @@ import { BOOT_APT_FILE, BOOT_MAN_DB_OFF, renderUserData, type UserDataInput } fr
 import { freePort, freePortBases, readWorkerPorts } from './apache-site.js';
 import { Container, debianRootfsTarball, type RunResult } from './nspawn.js';
 import { FAKE_CREDENTIALS, type Moto, startMoto } from './moto.js';
+import { type LifecycleEndpoint, lifecycleEndpoint } from './lifecycle-endpoint.js';
 import { buildRelease } from './release-process.js';
 
 export const BOOT_REGION = 'eu-west-1';
@@ -61,9 +64,13 @@ export interface BootMachine {
   /** Powers the machine on and waits until cloud-init is done, watching /health through Apache meanwhile. */
   boot(): Promise<BootOutcome>;
   /** Powers the machine off through systemd, then on again: the time from power-on to the first 200 on /health through Apache. */
-  powerCycle(): Promise<{ bootToHealthyMs: number }>;
+  powerCycle(): Promise<{ bootToHealthyMs: number; poweredOnAt: number }>;
   /** The emulator's S3 endpoint, which the machine's AWS CLI uses. */
   readonly awsEndpoint: string;
+  /** The Auto Scaling endpoint the machine's CLI uses: the emulator, with CompleteLifecycleAction answered and recorded. */
+  readonly lifecycle: LifecycleEndpoint;
+  /** What the metadata service answers as the instance's target lifecycle state from now on. */
+  setTargetLifecycleState(state: string): void;
   /** Points the machine's AWS CLI at another endpoint (a proxy in front of the emulator). */
   useAwsEndpoint(endpoint: string): void;
   /** The worker port sets webapp-configure-workers laid out at boot (one worker per CPU). */
@@ -78,9 +85,16 @@ export interface BootOptions {
   readonly withoutBootTrims?: boolean;
   /** The CPUs the machine boots on (`0`, `0-1`; systemd-nspawn --cpu-affinity): what nproc counts there. @default - every CPU */
   readonly cpus?: string;
+  /** The target lifecycle state the metadata service answers at first boot. @default InService (a launch straight into service) */
+  readonly targetLifecycleState?: string;
 }
 
-const awsConfig = (endpoint: string) => `[default]\nregion = ${BOOT_REGION}\nendpoint_url = ${endpoint}\n`;
+/** The group the boot machine's launch hook belongs to. */
+export const BOOT_GROUP = 'webapp-boot';
+
+// Auto Scaling has its own endpoint (the CLI's service-specific endpoints); everything else goes to `endpoint`.
+const awsConfig = (endpoint: string, autoScalingEndpoint: string) =>
+  `[default]\nregion = ${BOOT_REGION}\nendpoint_url = ${endpoint}\nservices = boot\n\n[services boot]\nauto_scaling =\n  endpoint_url = ${autoScalingEndpoint}\n`;
 
 /** How many CPUs a CPU list names (`0` -> 1, `0-1` -> 2), or this machine's when none. */
 function cpuCount(cpus: string | undefined): number {
@@ -107,14 +121,17 @@ export async function prepareBootMachine(options: BootOptions = {}): Promise<Boo
   const tarball = debianRootfsTarball();
   let moto: Moto | undefined;
   let imds: Server | undefined;
+  let lifecycle: LifecycleEndpoint | undefined;
   let machine: Container | undefined;
   const destroy = () => {
     machine?.destroy();
     moto?.stop();
     imds?.close();
+    lifecycle?.close();
   };
   try {
     moto = await startMoto();
+    lifecycle = await lifecycleEndpoint(moto.endpoint);
     const s3 = new S3Client({ endpoint: moto.endpoint, region: BOOT_REGION, forcePathStyle: true, credentials: FAKE_CREDENTIALS });
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: BOOT_REGION } }));
     await s3.send(new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } }));
@@ -126,12 +143,14 @@ export async function prepareBootMachine(options: BootOptions = {}): Promise<Boo
     const uploadRelease = (archivePath: string) => upload(RELEASE_OBJECT_KEY, archivePath);
 
     const metadataRequests: string[] = [];
+    let targetLifecycleState = options.targetLifecycleState ?? 'InService';
     imds = createServer((req, res) => {
       metadataRequests.push(`${req.method} ${req.url}`);
       const answers: Record<string, string> = {
         'PUT /latest/api/token': 'token',
         'GET /latest/meta-data/instance-id': BOOT_INSTANCE_ID,
         'GET /latest/meta-data/placement/availability-zone': `${BOOT_REGION}a`,
+        'GET /latest/meta-data/autoscaling/target-lifecycle-state': targetLifecycleState,
       };
       const answer = answers[`${req.method} ${req.url}`];
       res.statusCode = answer ? 200 : 404;
@@ -161,6 +180,7 @@ export async function prepareBootMachine(options: BootOptions = {}): Promise<Boo
       workerMemoryMaxMegabytes: 512,
       httpPlatform: options.httpPlatform,
       metadataEndpoint: `http://127.0.0.1:${imdsPort}`,
+      lifecycleHook: { groupName: BOOT_GROUP, hookName: LAUNCH_LIFECYCLE_HOOK },
     };
 
     machine = new Container(tarball);
@@ -169,7 +189,7 @@ export async function prepareBootMachine(options: BootOptions = {}): Promise<Boo
       [`${NOCLOUD_SEED}/user-data`]: options.withoutBootTrims ? withoutBootTrims(renderUserData(input)) : renderUserData(input),
       [`${NOCLOUD_SEED}/meta-data`]: `instance-id: ${BOOT_INSTANCE_ID}\nlocal-hostname: boot-test\n`,
       '/etc/cloud/cloud.cfg.d/90-boot-test.cfg': 'datasource_list: [NoCloud]\n',
-      '/root/.aws/config': awsConfig(moto.endpoint),
+      '/root/.aws/config': awsConfig(moto.endpoint, lifecycle.endpoint),
       '/root/.aws/credentials': `[default]\naws_access_key_id = ${FAKE_CREDENTIALS.accessKeyId}\naws_secret_access_key = ${FAKE_CREDENTIALS.secretAccessKey}\n`,
     };
     for (const [path, content] of Object.entries(files)) {
@@ -229,14 +249,18 @@ export async function prepareBootMachine(options: BootOptions = {}): Promise<Boo
         const startedAt = Date.now();
         booted.start({ cpus: options.cpus });
         while (Date.now() - startedAt < 300_000) {
-          if (await fetch(url('/health')).then((res) => res.status === 200, () => false)) return { bootToHealthyMs: Date.now() - startedAt };
+          if (await fetch(url('/health')).then((res) => res.status === 200, () => false)) return { bootToHealthyMs: Date.now() - startedAt, poweredOnAt: startedAt };
           if (!booted.running) break;
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
         throw new Error(`the machine did not answer /health after powering on again:\n${booted.console.slice(-3000)}`);
       },
       awsEndpoint: moto.endpoint,
-      useAwsEndpoint: (endpoint) => writeFileSync(join(root, 'root/.aws/config'), awsConfig(endpoint)),
+      lifecycle,
+      setTargetLifecycleState: (state) => {
+        targetLifecycleState = state;
+      },
+      useAwsEndpoint: (endpoint) => writeFileSync(join(root, 'root/.aws/config'), awsConfig(endpoint, lifecycle!.endpoint)),
       workerPorts: () => readWorkerPorts(readFileSync(join(root, 'etc/webapp/workers.env'), 'utf8')),
       destroy,
     };

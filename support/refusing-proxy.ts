@@ -1,4 +1,4 @@
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 
 export interface RefusingProxy {
   readonly endpoint: string;
@@ -22,14 +22,20 @@ export async function refusingProxy(target: string, pathPart: string, refusals: 
       res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>');
       return;
     }
-    const forwarded = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    forwarded.on('error', () => res.destroy());
-    req.pipe(forwarded);
+    forward(upstream, req, res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   return { endpoint: `http://127.0.0.1:${port}`, refused: () => refused, close: () => server.close() };
+}
+
+/** Passes a request on to `upstream` unchanged and its answer back; `body` when the request's was already read. */
+export function forward(upstream: URL, req: IncomingMessage, res: ServerResponse, body?: Buffer): void {
+  const forwarded = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+    res.writeHead(answer.statusCode ?? 502, answer.headers);
+    answer.pipe(res);
+  });
+  forwarded.on('error', () => res.destroy());
+  if (body) forwarded.end(body);
+  else req.pipe(forwarded);
 }

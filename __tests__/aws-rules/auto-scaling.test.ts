@@ -110,3 +110,51 @@ describe('request-count scaling', () => {
     }
   });
 });
+
+describe('launch hook and warm pool', () => {
+  const hookOf = (json: Json) => onlyResource(json, 'aws_autoscaling_group').initial_lifecycle_hook?.[0];
+
+  // Source: EC2 Auto Scaling User Guide, "Warm pool instance lifecycle": Auto Scaling stops a warm
+  // pool instance as soon as it has launched and does not wait for user data; cloud-init runs it once,
+  // so a launch hook must hold the instance until it is provisioned. Provider docs, aws_autoscaling_group:
+  // initial_lifecycle_hook is attached before any instance launches (a separate hook resource only
+  // after the group's first launches), and the provider puts the warm pool after the group.
+  test.each(WEB_APP_STACKS)('%s: every launch is held by a launch hook created with the group', (_label, json) => {
+    expect(hookOf(json)).toMatchObject({ lifecycle_transition: 'autoscaling:EC2_INSTANCE_LAUNCHING', default_result: 'ABANDON' });
+    expect(resourcesOf(json, 'aws_autoscaling_lifecycle_hook')).toEqual({});
+  });
+
+  // Source: EC2 Auto Scaling API Reference, PutLifecycleHook: HeartbeatTimeout from 30 to 7200 seconds.
+  test.each(WEB_APP_STACKS)("%s: the hook's heartbeat lies within AWS's range", (_label, json) => {
+    expect(hookOf(json).heartbeat_timeout).toBeGreaterThanOrEqual(30);
+    expect(hookOf(json).heartbeat_timeout).toBeLessThanOrEqual(7200);
+  });
+
+  // Source: EC2 Auto Scaling User Guide, "Complete a lifecycle action": the instance completes the
+  // action itself, so its role needs autoscaling:CompleteLifecycleAction on the group (else every
+  // launch waits out the heartbeat and is abandoned).
+  test.each(WEB_APP_STACKS)('%s: the instance role may complete the hook of its own group, and only that', (_label, json) => {
+    const group = onlyResource(json, 'aws_autoscaling_group');
+    const statements = Object.entries(dataOf(json, 'aws_iam_policy_document')).filter(([name]) => name.includes('LaunchHook')).flatMap(([, document]) => document.statement);
+    expect(statements).toEqual([expect.objectContaining({ actions: ['autoscaling:CompleteLifecycleAction'], resources: [expect.stringMatching(new RegExp(`:autoScalingGroup:\\*:autoScalingGroupName/${group.name}$`))] })]);
+  });
+
+  // Source: EC2 Auto Scaling User Guide, "Warm pools", limitations: no warm pool for a group with a
+  // mixed instances policy or Spot instances; Stopped and Hibernated need an EBS root volume.
+  // EC2 User Guide, "Prerequisites for EC2 instance hibernation": Debian is not a supported AMI.
+  // PutWarmPool: MinSize at least 0, MaxGroupPreparedCapacity -1 or at least MinSize; the provider
+  // does not send a MinSize of 0 (terraform-provider-aws issue 44732), so a pool is at least 1.
+  test.each(WEB_APP_STACKS)('%s: a warm pool only where AWS allows one, sized as the provider sends it', (_label, json) => {
+    const group = onlyResource(json, 'aws_autoscaling_group');
+    if (!group.warm_pool) return;
+    expect(group.mixed_instances_policy).toBeUndefined();
+    expect(['Stopped', 'Running']).toContain(group.warm_pool.pool_state);
+    expect(group.warm_pool.min_size).toBeGreaterThanOrEqual(1);
+    expect(group.warm_pool.max_group_prepared_capacity).toBeGreaterThanOrEqual(group.warm_pool.min_size);
+    expect(onlyResource(json, 'aws_launch_template').block_device_mappings[0].ebs).toBeDefined();
+  });
+
+  test('the existing-network stack has a warm pool, so the rules above check one', () => {
+    expect(onlyResource(stack('maximal/webapp-existing'), 'aws_autoscaling_group').warm_pool).toMatchObject({ pool_state: 'Stopped', min_size: 1 });
+  });
+});

@@ -94,6 +94,25 @@ describe('loadConfig refuses bad input, naming the file, the field, the value an
     ['an unknown HTTP platform', { ...environment, service: { httpPlatform: 'koa' } }, `${ENV}: service.httpPlatform = "koa": must be one of express, fastify`],
     ['a fractional grace period', { fleet: { ...fleet, healthCheckGracePeriodSeconds: 1.5 } }, `${ENV}: fleet.healthCheckGracePeriodSeconds = 1.5: must be a whole number of seconds`],
     ['a bad alarm email', { ...environment, alarms: { email: 'ops' } }, `${ENV}: alarms.email = "ops": must be an email address`],
+    ['an empty warm pool', { fleet: { ...fleet, warmPool: { size: 0 } } }, `${ENV}: fleet.warmPool.size = 0: must be at least 1; to have no warm pool, leave fleet.warmPool out`],
+    // Source: EC2 User Guide, "Prerequisites for EC2 instance hibernation": Debian is not among the supported AMIs.
+    [
+      'a hibernated warm pool',
+      { fleet: { ...fleet, warmPool: { size: 1, state: 'Hibernated' } } },
+      `${ENV}: fleet.warmPool.state = "Hibernated": cannot be Hibernated: Debian's AMIs do not support hibernation (EC2 User Guide, "Prerequisites for EC2 instance hibernation"); use Stopped`,
+    ],
+    // Source: EC2 Auto Scaling User Guide, "Warm pools", limitations: no warm pool with a mixed instances policy or Spot.
+    [
+      'a warm pool with Spot',
+      { fleet: { ...fleet, spotPercentAboveBase: 20, warmPool: { size: 1 } } },
+      `${ENV}: fleet.warmPool = {"size":1}: cannot be used with fleet.spotPercentAboveBase (20): AWS adds no warm pool to a group with Spot instances (EC2 Auto Scaling User Guide, "Warm pools", limitations)`,
+    ],
+    // Source: EC2 Auto Scaling API Reference, PutLifecycleHook: HeartbeatTimeout from 30 to 7200 seconds.
+    [
+      'a grace period too short for the launch hook',
+      { fleet: { ...fleet, healthCheckGracePeriodSeconds: 20 } },
+      `${ENV}: fleet.healthCheckGracePeriodSeconds = 20: must be from 30 to 7200 seconds: it is also the launch hook's heartbeat, which AWS takes in that range`,
+    ],
     ['a misspelt field', { ...environment, loadbalancer: {} }, `${ENV}: (file) = {"loadbalancer":{}}: unknown field(s) loadbalancer`],
     ['a missing fleet', {}, `${ENV}: fleet = (missing): must be a object`],
     ['a capacity given as text', { fleet: { ...fleet, maxCapacity: '4' } }, `${ENV}: fleet.maxCapacity = "4": must be a number`],

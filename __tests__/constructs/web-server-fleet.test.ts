@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { BOOT_BUDGET_SECONDS } from '../../constants.js';
+import { BOOT_BUDGET_SECONDS, LAUNCH_LIFECYCLE_HOOK } from '../../constants.js';
 import { ConfigError } from '../../constructs/config-error.js';
 import { WebServerFleet, type WebServerFleetProps } from '../../constructs/web-server-fleet.js';
 import { dataOf, onlyResource, resourcesOf, synthScope } from '../synth.js';
@@ -31,8 +31,8 @@ describe('WebServerFleet launch template', () => {
     expect(artifactsOnly.block_device_mappings[0].ebs.kms_key_id).toBeUndefined();
   });
 
-  test('waits for the instance role policy (IAM is eventually consistent)', () => {
-    expect(template.depends_on).toEqual([expect.stringMatching(/^aws_iam_role_policy\.\w+$/)]);
+  test('waits for the instance role policies (IAM is eventually consistent)', () => {
+    expect(template.depends_on).toEqual([expect.stringMatching(/^aws_iam_role_policy\.\w*ReleaseRead\w*$/), expect.stringMatching(/^aws_iam_role_policy\.\w*LaunchHook\w*$/)]);
   });
 
   test('encrypts a gp3 root volume', () => {
@@ -176,6 +176,30 @@ describe('WebServerFleet network and IAM', () => {
   });
 });
 
+describe('WebServerFleet launch hook and warm pool', () => {
+  test('every launch waits on the launch hook, created with the group, abandoned when the heartbeat (the grace period) runs out', () => {
+    const group = onlyResource(synth(), 'aws_autoscaling_group');
+    expect(group.initial_lifecycle_hook).toEqual([
+      { name: LAUNCH_LIFECYCLE_HOOK, lifecycle_transition: 'autoscaling:EC2_INSTANCE_LAUNCHING', default_result: 'ABANDON', heartbeat_timeout: BOOT_BUDGET_SECONDS },
+    ]);
+    expect(group.warm_pool).toBeUndefined();
+    expect(group.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_iam_role_policy\.\w*LaunchHook\w*$/)]));
+  });
+
+  test('a warm pool of exactly its size, stopped by default, reused on scale-in when asked', () => {
+    expect(onlyResource(synth({ warmPool: { size: 2 } }), 'aws_autoscaling_group').warm_pool).toEqual({
+      pool_state: 'Stopped',
+      min_size: 2,
+      max_group_prepared_capacity: 2,
+      instance_reuse_policy: { reuse_on_scale_in: false },
+    });
+    expect(onlyResource(synth({ warmPool: { size: 1, state: 'Running', reuseOnScaleIn: true } }), 'aws_autoscaling_group').warm_pool).toMatchObject({
+      pool_state: 'Running',
+      instance_reuse_policy: { reuse_on_scale_in: true },
+    });
+  });
+});
+
 describe('WebServerFleet validation', () => {
   test.each<[string, Partial<WebServerFleetProps>, string]>([
     ['min above max', { minCapacity: 5, maxCapacity: 3 }, 'minCapacity (5) must not exceed maxCapacity (3)'],
@@ -189,6 +213,20 @@ describe('WebServerFleet validation', () => {
     ['one subnet', { privateSubnetIds: ['subnet-3'] }, 'privateSubnetIds lists 1 subnet(s); spread the fleet over at least 2 availability zones'],
     ['a zero grace period', { healthCheckGracePeriodSeconds: 0 }, 'healthCheckGracePeriodSeconds (0) must be a positive number of seconds'],
     ['a negative warmup', { instanceWarmupSeconds: -5 }, 'instanceWarmupSeconds (-5) must be a positive number of seconds'],
+    ['a grace period under the hook heartbeat\'s 30 s', { healthCheckGracePeriodSeconds: 29 }, "healthCheckGracePeriodSeconds (29) must be from 30 to 7200: it is also the launch hook's heartbeat, which AWS takes in that range"],
+    ['a grace period over the hook heartbeat\'s 7200 s', { healthCheckGracePeriodSeconds: 7201 }, "healthCheckGracePeriodSeconds (7201) must be from 30 to 7200: it is also the launch hook's heartbeat, which AWS takes in that range"],
+    ['an empty warm pool', { warmPool: { size: 0 } }, 'warmPool.size (0) must be a whole number of at least 1; to have no warm pool, leave warmPool out'],
+    [
+      'a warm pool with Spot',
+      { warmPool: { size: 1 }, spotPercentAboveBase: 50 },
+      'warmPool cannot be used with spotPercentAboveBase (50): AWS adds no warm pool to a group with a mixed instances policy or Spot instances (EC2 Auto Scaling User Guide, "Warm pools", limitations)',
+    ],
+    ['an unknown pool state', { warmPool: { size: 1, state: 'Asleep' as 'Stopped' } }, 'warmPool.state ("Asleep") must be one of Stopped, Running, Hibernated'],
+    [
+      'a hibernated pool',
+      { warmPool: { size: 1, state: 'Hibernated' } },
+      'warmPool.state "Hibernated" needs an AMI that supports hibernation, and Debian\'s are not among them (EC2 User Guide, "Prerequisites for EC2 instance hibernation", supported AMIs); use "Stopped", which keeps the install and starts in seconds',
+    ],
     [
       'a name too long for the role prefix',
       { name: 'a'.repeat(34) },

@@ -2,12 +2,13 @@
 // deletion protection that `make delete_stack` switches off before destroying.
 import { join } from 'node:path';
 import { ACMClient, ListCertificatesCommand } from '@aws-sdk/client-acm';
-import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand, DescribeLifecycleHooksCommand, DescribeWarmPoolCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeListenersCommand, DescribeLoadBalancerAttributesCommand, DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ListHostedZonesByNameCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { LAUNCH_LIFECYCLE_HOOK } from '../../constants.js';
 import { accessLogBucketPrefix } from '../../constructs/load-balancer.js';
 import { loadConfig } from '../../config/load-config.js';
 import { LOCAL_MODE_MOTO_ENV, type Moto, startMoto } from '../../support/moto.js';
@@ -57,6 +58,16 @@ describe('webapp-prod on the local emulator', () => {
 
     const [group] = (await client(AutoScalingClient).send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['webapp-prod'] }))).AutoScalingGroups!;
     expect({ min: group.MinSize, max: group.MaxSize, zones: group.AvailabilityZones?.length }).toEqual({ min: 3, max: 12, zones: 3 });
+
+    // The warm pool (prod.json) and the launch hook that holds each launch until the instance serves.
+    // moto keeps the pool's settings but launches no pooled instances (its DescribeWarmPool says so).
+    const autoscaling = client(AutoScalingClient);
+    const pool = await autoscaling.send(new DescribeWarmPoolCommand({ AutoScalingGroupName: 'webapp-prod' }));
+    expect(pool.WarmPoolConfiguration).toMatchObject({ MinSize: 2, MaxGroupPreparedCapacity: 2, PoolState: 'Stopped' });
+    const hooks = await autoscaling.send(new DescribeLifecycleHooksCommand({ AutoScalingGroupName: 'webapp-prod' }));
+    expect(hooks.LifecycleHooks?.map((hook) => [hook.LifecycleHookName, hook.LifecycleTransition, hook.DefaultResult])).toEqual([[LAUNCH_LIFECYCLE_HOOK, 'autoscaling:EC2_INSTANCE_LAUNCHING', 'ABANDON']]);
+    const status = await stack('status');
+    expect(status.output).toContain('Capacity: desired 3 (min 3, max 12); 3 in service, 0 pending');
   }, 900_000);
 
   test('delete: switches the deletion protection off first, then destroys everything but the zone, the state bucket and the access logs', async () => {

@@ -7,9 +7,9 @@ import { existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { NODE_RUNTIME } from '../../constants.js';
-import { renderUserData, workerUnit } from '../../provisioning/render-user-data.js';
-import { BOOT_INSTANCE_ID, BOOT_REGION, type BootMachine, NOCLOUD_SEED, prepareBootMachine } from '../../support/boot-machine.js';
+import { LAUNCH_LIFECYCLE_HOOK, NODE_RUNTIME } from '../../constants.js';
+import { LIFECYCLE_UNIT, renderUserData, workerUnit } from '../../provisioning/render-user-data.js';
+import { BOOT_GROUP, BOOT_INSTANCE_ID, BOOT_REGION, type BootMachine, NOCLOUD_SEED, prepareBootMachine } from '../../support/boot-machine.js';
 import { openIdleConnections } from '../../support/idle-connections.js';
 import { startLoad } from '../../support/load.js';
 import { refusingProxy } from '../../support/refusing-proxy.js';
@@ -30,6 +30,20 @@ const unitProperty = (machine: BootMachine, unit: string, property: string) => m
 const CLOUD_INIT_UNITS = ['cloud-init-local.service', 'cloud-init-network.service', 'cloud-config.service', 'cloud-final.service'];
 
 let boot: BootMachine;
+
+/** The CompleteLifecycleAction requests the machine made, once there are at least `count` (up to 30 s). */
+async function completedActions(count: number) {
+  for (const deadline = Date.now() + 30_000; boot.lifecycle.completed().length < count && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 200));
+  return boot.lifecycle.completed();
+}
+/** Whether the machine's console shows `text` (up to 15 s: the console is a pipe read on this side, a moment behind). */
+async function consoleShows(text: string) {
+  for (const deadline = Date.now() + 15_000; !boot.machine.console.includes(text) && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 200));
+  return boot.machine.console.includes(text);
+}
+/** The request webapp-lifecycle sends for this machine, as the AWS CLI encodes it. */
+const expectedCompletion = (result: string) =>
+  expect.objectContaining({ Action: 'CompleteLifecycleAction', AutoScalingGroupName: BOOT_GROUP, LifecycleHookName: LAUNCH_LIFECYCLE_HOOK, InstanceId: BOOT_INSTANCE_ID, LifecycleActionResult: result });
 const timings: Record<string, number> = {};
 const url = (path: string) => boot.url(path);
 
@@ -39,7 +53,8 @@ afterAll(() => {
 
 describe('the rendered user data on Debian 13', () => {
   beforeAll(async () => {
-    boot = await prepareBootMachine();
+    // Launched into a warm pool: the metadata service says Warmed:Stopped until the power cycle below.
+    boot = await prepareBootMachine({ targetLifecycleState: 'Warmed:Stopped' });
   }, 900_000);
   // Powered off before the next machine boots: the two would share this machine's CPUs.
   afterAll(() => boot?.destroy());
@@ -102,6 +117,20 @@ describe('the rendered user data on Debian 13', () => {
       expect({ port, cached: cache.stdout.trim().split('\n').filter(Boolean).length }).toEqual({ port, cached: 1 });
     }
   }, 900_000);
+
+  test('launched into the warm pool, it completes the launch hook once, with CONTINUE, when the site answers after the install', async () => {
+    // The unit waits for cloud-init's final stage (the install), then for /health through Apache.
+    const completions = await completedActions(1);
+    expect(completions).toEqual([expectedCompletion('CONTINUE')]);
+    expect(unitProperty(boot, LIFECYCLE_UNIT, 'UnitFileState')).toBe('enabled');
+    const verify = boot.machine.run(['systemd-analyze', 'verify', `/etc/systemd/system/${LIFECYCLE_UNIT}`]);
+    expect({ status: verify.status, said: verify.stderr.trim() }).toEqual({ status: 0, said: '' });
+    expect(await consoleShows('webapp-lifecycle: completed the launch hook for Warmed:Stopped with CONTINUE')).toBe(true);
+    // The hook was completed after the install served: the install's line comes first in the journal.
+    const journal = boot.machine.run(['journalctl', '-b', '-o', 'cat', '--no-pager']).stdout;
+    expect(journal.indexOf(`release ${boot.input.releaseId} is serving through Apache`)).toBeGreaterThan(-1);
+    expect(journal.indexOf('completed the launch hook for Warmed:Stopped')).toBeGreaterThan(journal.indexOf(`release ${boot.input.releaseId} is serving through Apache`));
+  }, 60_000);
 
   test('needs no port 80 out: every apt source is https (the image\'s mirror lists, as cloud-init generated them at boot)', () => {
     const sources = boot.machine.run(['sh', '-c', 'cat /etc/apt/sources.list.d/*.sources /etc/apt/mirrors/*.list']);
@@ -349,7 +378,10 @@ describe('the rendered user data on Debian 13', () => {
     expect(unitProperty(boot, unit, 'IPAddressAllow')).toMatch(/127\.0\.0\.0\/8/);
     // THEN only the install script asked the metadata service (a token and two reads, once), and /version
     // has what it wrote
-    expect(boot.metadataRequests).toEqual(['PUT /latest/api/token', 'GET /latest/meta-data/instance-id', 'GET /latest/meta-data/placement/availability-zone']);
+    // (webapp-lifecycle, root too, asks for the instance id and the target lifecycle state; never the credentials)
+    const installScript = ['PUT /latest/api/token', 'GET /latest/meta-data/instance-id', 'GET /latest/meta-data/placement/availability-zone'];
+    expect(boot.metadataRequests.slice(0, 3)).toEqual(installScript);
+    expect([...new Set(boot.metadataRequests)].sort()).toEqual([...installScript, 'GET /latest/meta-data/autoscaling/target-lifecycle-state'].sort());
     expect(readFileSync(join(boot.machine.root, 'etc/webapp/instance.env'), 'utf8')).toBe(`INSTANCE_ID=${BOOT_INSTANCE_ID}\nAVAILABILITY_ZONE=${BOOT_REGION}a\n`);
     // AND a connection from the worker's own cgroup to the metadata address is refused by the unit's
     // firewall, where the host lets systemd attach it (a cgroup v2 BPF program). Probed first with a
@@ -402,15 +434,21 @@ describe('the rendered user data on Debian 13', () => {
     expect(security.stdout).toMatch(/Overall exposure level for .*: 1\.[0-5] OK/);
   });
 
-  test('powered off and on again, it serves the release it served, with no second install', async () => {
+  test('started from the warm pool (stopped, then powered on for a scale-out), it serves the release it served with no second install, and completes the launch hook again', async () => {
     const served = ((await (await fetch(url('/version'))).json()) as { releaseId: string }).releaseId;
     const installs = () => (readFileSync(join(boot.machine.root, 'var/log/cloud-init-output.log'), 'utf8').match(/webapp-install-release: .* fetching /g) ?? []).length;
     const installsBefore = installs();
+    const completionsBefore = boot.lifecycle.completed().length;
+    // GIVEN the group sends the pooled instance into service WHEN it powers on again
+    boot.setTargetLifecycleState('InService');
     const { bootToHealthyMs } = await boot.powerCycle();
     timings.secondBootToHealthy = bootToHealthyMs;
+    // THEN the same release serves, nothing was installed again, and the hook is completed for InService
     expect(await (await fetch(url('/version'))).json()).toMatchObject({ releaseId: served });
     expect(installs()).toBe(installsBefore);
     expect((await boot.machine.runAsync(['cloud-init', 'status', '--wait'])).status).toBe(0);
+    expect((await completedActions(completionsBefore + 1)).slice(completionsBefore)).toEqual([expectedCompletion('CONTINUE')]);
+    expect(await consoleShows('webapp-lifecycle: completed the launch hook for InService with CONTINUE')).toBe(true);
   }, 300_000);
 
   test('an install that fails at boot shows its FAILED line on the console and in the journal, and the previous release serves on', async () => {

@@ -42,7 +42,7 @@ describe('secrets', () => {
     expect(userData).not.toMatch(/AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN/);
   });
 
-  test("the instance role's policy only reads, and only the release and runtime prefixes of the artifact bucket", () => {
+  test("the instance role only reads the release and runtime prefixes of the artifact bucket, and completes its own group's launch hook", () => {
     const stack: Json = JSON.parse(synthesized()[0]);
     const [releaseRead] = Object.entries(dataOf(stack, 'aws_iam_policy_document')).filter(([name]) => name.includes('ReleaseRead')).map(([, document]) => document);
     for (const statement of releaseRead.statement) {
@@ -50,8 +50,18 @@ describe('secrets', () => {
       expect(statement.actions.every((action: string) => /^s3:Get(Object|ObjectVersion)$/.test(action))).toBe(true);
       expect(statement.resources).toEqual([`\${aws_s3_bucket.Artifacts_Bucket_88671897.arn}/${RELEASE_KEY_PREFIX}*`, `\${aws_s3_bucket.Artifacts_Bucket_88671897.arn}/${RUNTIME_KEY_PREFIX}*`]);
     }
-    // No other inline policy, and no managed one (Debian's images carry no SSM agent to use one).
-    expect(Object.keys(stack.resource.aws_iam_role_policy)).toHaveLength(1);
+    // One more inline policy: completing its own group's launch hook (webapp-lifecycle), nothing else;
+    // no managed one (Debian's images carry no SSM agent to use one).
+    const [launchHook] = Object.entries(dataOf(stack, 'aws_iam_policy_document')).filter(([name]) => name.includes('LaunchHook')).map(([, document]) => document);
+    expect(launchHook.statement).toEqual([
+      {
+        sid: 'CompleteOwnLaunchHook',
+        effect: 'Allow',
+        actions: ['autoscaling:CompleteLifecycleAction'],
+        resources: [expect.stringMatching(/^arn:\$\{data\.aws_partition\.\w+\.partition\}:autoscaling:\$\{data\.aws_region\.\w+\.name\}:\$\{data\.aws_caller_identity\.\w+\.account_id\}:autoScalingGroup:\*:autoScalingGroupName\/webapp-dev$/)],
+      },
+    ]);
+    expect(Object.keys(stack.resource.aws_iam_role_policy)).toHaveLength(2);
     expect(dataOf(stack, 'aws_iam_policy')).toEqual({});
     expect(stack.resource.aws_iam_role_policy_attachment).toBeUndefined();
   });
