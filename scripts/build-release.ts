@@ -3,11 +3,13 @@
 // the static assets, and manifest.json with the release id and the sha256 of every file.
 // It also writes <outDir>.zip, the archive shipped to S3, with fixed timestamps so that the same
 // release gives the same bytes (and checksum) on every machine and clone.
-// Usage: tsx scripts/build-release.ts [outDir]   (default dist/release, archive dist/release.zip)
+// A release already in outDir with this release id, every file as its manifest says and its archive
+// beside it, is kept as it is (every synth runs this; `--force` builds anyway).
+// Usage: tsx scripts/build-release.ts [outDir] [--force]   (default dist/release, archive dist/release.zip)
 // RELEASE_MINIFY=false keeps the bundle readable, for a CPU profile's frames (bench/profile-worker.ts); never shipped.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { transform } from '@swc/core';
 import { build, type Plugin } from 'esbuild';
@@ -17,7 +19,8 @@ import { builtinsThroughRequire, lazyNestTimestampFormatters, noDefaultNestAdapt
 import type { ReleaseManifest } from '../service/version/release-manifest.js';
 
 const root = join(import.meta.dirname, '..');
-const outDir = process.argv[2] ?? join(root, 'dist', 'release');
+const outDir = process.argv.slice(2).find((argument) => !argument.startsWith('--')) ?? join(root, 'dist', 'release');
+const minify = process.env.RELEASE_MINIFY !== 'false';
 /** Fixed timestamp for every archive entry (the earliest a zip file can hold). */
 const ARCHIVE_MTIME = new Date(1980, 0, 1, 0, 0, 0);
 /** Everything the release is built from; its content hash is the release id. */
@@ -99,7 +102,27 @@ function bundledLicenses(bundledFiles: string[]): string {
 
 const inputFiles = inputs.flatMap((input) => (input.includes('.') ? [join(root, input)] : listFiles(join(root, input))));
 const inputHashes = hashTree(inputFiles, root);
-const releaseId = createHash('sha256').update(JSON.stringify(inputHashes)).digest('hex').slice(0, 16);
+// An unminified build (a profile's) is another release: it must never pass for the shipped one.
+const releaseId = createHash('sha256')
+  .update(JSON.stringify(inputHashes) + (minify ? '' : '\nunminified'))
+  .digest('hex')
+  .slice(0, 16);
+
+/** The release in outDir is this one, whole: its manifest names this id, every file matches it, and the archive is there. */
+function upToDate(): boolean {
+  if (process.argv.includes('--force') || !existsSync(`${outDir}.zip`)) return false;
+  try {
+    const manifest = JSON.parse(readFileSync(join(outDir, RELEASE_MANIFEST_FILE), 'utf8')) as ReleaseManifest;
+    const files = hashTree(listFiles(outDir).filter((file) => relative(outDir, file) !== RELEASE_MANIFEST_FILE), outDir);
+    return manifest.releaseId === releaseId && JSON.stringify(files) === JSON.stringify(manifest.files);
+  } catch {
+    return false;
+  }
+}
+if (upToDate()) {
+  console.log(`release ${releaseId} -> ${relative(process.cwd(), outDir) || '.'}: up to date`);
+  process.exit(0);
+}
 
 rmSync(outDir, { recursive: true, force: true });
 rmSync(`${outDir}.zip`, { force: true });
@@ -119,7 +142,7 @@ const metafiles = await Promise.all(
       // The runtime instances run it on (NODE_RUNTIME); the manifest says so and instances check it.
       target: `node${NODE_RUNTIME.version.split('.')[0]}`,
       metafile: true,
-      minify: process.env.RELEASE_MINIFY !== 'false',
+      minify,
       keepNames: true, // Nest names providers and log contexts after classes
       legalComments: 'external',
       external: optionalPackages,

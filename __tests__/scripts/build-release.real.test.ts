@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -56,6 +56,25 @@ describe('the built release', () => {
     expect(run.status).not.toBe(0);
     expect(run.stderr).toContain(`${releaseBundleFile(platform)} carries the ${platform} platform only, not ${other}: start ${RELEASE_ENTRY_FILE}`);
   });
+
+  test('keeps a whole release of the same inputs as it is, and builds again when a file of it changed or --force asks', () => {
+    const tsx = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'tsx');
+    const build = (...args: string[]) => spawnSync(tsx, [join(import.meta.dirname, '..', '..', 'scripts', 'build-release.ts'), releaseDir, ...args], { encoding: 'utf8' });
+    const { releaseId } = JSON.parse(readFileSync(join(releaseDir, RELEASE_MANIFEST_FILE), 'utf8'));
+    const archiveWritten = () => statSync(`${releaseDir}.zip`).mtimeMs;
+    const before = archiveWritten();
+    // WHEN nothing changed THEN it says so and writes nothing
+    expect(build().stdout.trim()).toMatch(new RegExp(`^release ${releaseId} -> \\S*release: up to date$`));
+    expect(archiveWritten()).toBe(before);
+    // WHEN a file of the release was changed THEN it builds again, and the file is as built
+    const css = join(releaseDir, 'public', 'site.css');
+    const built = readFileSync(css, 'utf8');
+    writeFileSync(css, `${built}/* changed */\n`);
+    expect(build().stdout).toMatch(new RegExp(`^release ${releaseId} -> .* \\(9 files`));
+    expect(readFileSync(css, 'utf8')).toBe(built);
+    // AND --force builds whatever is there
+    expect(build('--force').stdout).not.toContain('up to date');
+  }, 60_000);
 
   test('is reproducible: another build, in another directory and time zone, has the same manifest and archive bytes', () => {
     const again = buildRelease({ TZ: 'Asia/Tokyo' });
