@@ -111,6 +111,7 @@ bench: deps ## Run the benchmarks (the boot one needs root, as the boot test doe
 	npm run bench:boot
 	npm run bench:sizes
 	npm run bench:profile
+	npm run bench:local
 
 clean: ## Remove build output (and stop a moto that `make local` started)
 	-[ -f .local/moto.pid ] && kill $$(cat .local/moto.pid) 2>/dev/null; rm -f .local/moto.pid

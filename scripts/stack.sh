@@ -26,6 +26,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Phase marks for npm run bench:local (STACK_TIMINGS=1): "stack-timing <epoch ms> <phase>" on stderr.
+mark() { if [ "${STACK_TIMINGS:-}" = 1 ]; then echo "stack-timing $(date +%s%3N) $1" >&2; fi; }
+mark start
+
 action=${1:?usage: scripts/stack.sh bootstrap|create|update|rollback|patch|unlock|delete|plan|apply|local|status|logs}
 [ "$action" = local ] && export LOCAL=1
 ENV=${ENV:-dev}
@@ -54,6 +58,7 @@ if [ "${LOCAL:-}" = 1 ]; then
     curl -sf "$LOCAL_AWS_ENDPOINT/moto-api/" >/dev/null || { echo "moto did not start; see .local/moto.log" >&2; exit 1; }
     echo "moto listening on $LOCAL_AWS_ENDPOINT (pid $(cat .local/moto.pid), log .local/moto.log)" >&2
   fi
+  mark "emulator answering (venv checked, moto started if none ran)"
 fi
 
 cdktf() { npx cdktf "$@"; }
@@ -90,12 +95,15 @@ bootstrap() {
 }
 
 # Deploys webapp-$ENV, then the release step: `roll` (onto a new release) or `patch` (every instance).
-deploy() { check_lock "$state_key" && cdktf deploy "webapp-$ENV" "${flags[@]}" && tsx scripts/release.ts "$1"; }
+deploy() {
+  check_lock "$state_key" && cdktf deploy "webapp-$ENV" "${flags[@]}" && mark "cdktf deploy webapp-$ENV (release build, synth, init, apply)" &&
+    tsx scripts/release.ts "$1" && mark "release step"
+}
 
 create() {
   # The hosted zone is the user's, looked up by name; in the emulator it must be made first.
-  [ "${LOCAL:-}" = 1 ] && tsx scripts/emulator-hosted-zone.ts
-  bootstrap && deploy roll
+  [ "${LOCAL:-}" = 1 ] && tsx scripts/emulator-hosted-zone.ts && mark "hosted zone in the emulator"
+  bootstrap && mark "bootstrap (the state-backend stack)" && deploy roll
 }
 
 unlock() {
@@ -113,15 +121,19 @@ synth_and_init() {
   echo "$dir"
 }
 
+# `plan after-deploy`: the deploy just before, in this run, synthesized and initialized the stack directory.
 plan() {
   check_lock "$state_key" || return 1
-  local dir
-  dir=$(synth_and_init)
+  local dir="$out/stacks/webapp-$ENV"
+  if [ "${1:-}" != after-deploy ]; then dir=$(synth_and_init); fi
+  mark "plan: synth and init"
   terraform -chdir="$dir" plan -input=false -no-color -out=plan.tfplan >"$dir/plan.txt" \
     || { cat "$dir/plan.txt" >&2; return 1; }
+  mark "plan: terraform plan"
   terraform -chdir="$dir" show -json plan.tfplan >"$dir/plan.json"
   echo "plan: $dir/plan.tfplan (text: plan.txt, JSON: plan.json)" >&2
   tsx scripts/plan-review.ts "$dir/plan.json"
+  mark "plan: JSON and review"
 }
 
 # The reviewed plan, as saved: its configuration and assets are the stack directory's, so the plan
@@ -176,7 +188,7 @@ case "$action" in
   delete) delete ;;
   plan) plan ;;
   apply) apply_saved_plan ;;
-  local) create && plan ;;
+  local) create && plan after-deploy ;;
   status) tsx scripts/status.ts ;;
   logs) tsx scripts/console-logs.ts ;;
   *) echo "unknown action $action" >&2; exit 2 ;;
