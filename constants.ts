@@ -123,5 +123,12 @@ export const BOOT_BUDGET_SECONDS = bootBudgetSeconds(MEASURED_BOOT_TO_HEALTHY_SE
  * until webapp-lifecycle on the instance completes it once the site answers (provisioning/files/lifecycle-hook.py).
  */
 export const LAUNCH_LIFECYCLE_HOOK = 'webapp-launch';
+/**
+ * How long the hook holds a launch that nobody completes (no network, user data that never ran)
+ * before abandoning it; webapp-lifecycle abandons a launch that does not serve on its own, at once.
+ * Well above the boot budget for slow first boots; fixed, since the provider replaces the group when
+ * an initial hook changes (initial_lifecycle_hook is ForceNew). AWS takes 30 to 7200 s.
+ */
+export const LAUNCH_HOOK_HEARTBEAT_SECONDS = 600;
 /** A warm pool's states as AWS names them (fleet.warmPool.state; Hibernated is refused, README "Warm pool"). */
 export const WARM_POOL_STATES = ['Stopped', 'Running', 'Hibernated'] as const;

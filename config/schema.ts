@@ -106,10 +106,7 @@ const fleet = z
     /** Customer managed KMS key for the root volumes; its policy must grant Auto Scaling (README). Default: the AWS managed aws/ebs key. */
     rootVolumeKmsKeyArn: kmsKeyArn.optional(),
     /** Default: the boot budget (constants.ts, from the measured boot; BENCHMARKS.md, "Boot budget"). */
-    healthCheckGracePeriodSeconds: positiveSeconds
-      .min(30, "must be from 30 to 7200 seconds: it is also the launch hook's heartbeat, which AWS takes in that range")
-      .max(7200, "must be from 30 to 7200 seconds: it is also the launch hook's heartbeat, which AWS takes in that range")
-      .default(BOOT_BUDGET_SECONDS),
+    healthCheckGracePeriodSeconds: positiveSeconds.default(BOOT_BUDGET_SECONDS),
     instanceWarmupSeconds: positiveSeconds.default(BOOT_BUDGET_SECONDS),
     spotPercentAboveBase: z.number().int().min(0).max(100, 'must be 0 to 100').default(0),
     /** Instances provisioned ahead and kept stopped, started on scale-out (README, "Warm pool"). */

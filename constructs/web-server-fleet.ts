@@ -14,7 +14,7 @@ import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
 import { Fn, type ITerraformDependable, TerraformLocal, Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { BOOT_BUDGET_SECONDS, DEBIAN_AMI_OWNER, LAUNCH_LIFECYCLE_HOOK, WARM_POOL_STATES } from '../constants.js';
+import { BOOT_BUDGET_SECONDS, DEBIAN_AMI_OWNER, LAUNCH_HOOK_HEARTBEAT_SECONDS, LAUNCH_LIFECYCLE_HOOK, WARM_POOL_STATES } from '../constants.js';
 import { instanceReadableObjects } from './artifact-bucket.js';
 import { iamNamePrefixProblem } from './aws-names.js';
 import { ConfigError } from './config-error.js';
@@ -301,13 +301,13 @@ export class WebServerFleet extends Construct {
       // Every launch waits for the instance to say it serves (or to give up, ABANDON): a warm pool
       // instance is otherwise stopped mid-install (AWS, "Warm pool instance lifecycle"). Initial, so
       // it exists before the first launch and before the warm pool (the provider creates the group
-      // at size 0, puts the hook, then sets the size).
+      // at size 0, puts the hook, then sets the size); changing it replaces the group (ForceNew).
       initialLifecycleHook: [
         {
           name: LAUNCH_LIFECYCLE_HOOK,
           lifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
           defaultResult: 'ABANDON',
-          heartbeatTimeout: props.healthCheckGracePeriodSeconds ?? BOOT_BUDGET_SECONDS,
+          heartbeatTimeout: LAUNCH_HOOK_HEARTBEAT_SECONDS,
         },
       ],
       ...(props.warmPool && {
@@ -396,11 +396,6 @@ function validate(props: WebServerFleetProps): 'x86_64' | 'arm64' {
   }
   for (const [name, value] of [['healthCheckGracePeriodSeconds', props.healthCheckGracePeriodSeconds], ['instanceWarmupSeconds', props.instanceWarmupSeconds]] as const) {
     if (value !== undefined && !(value > 0)) throw new ConfigError(`${name} (${value}) must be a positive number of seconds`);
-  }
-  // The grace period is also the launch hook's heartbeat, which AWS takes from 30 to 7200 s (PutLifecycleHook, HeartbeatTimeout).
-  const heartbeat = props.healthCheckGracePeriodSeconds ?? BOOT_BUDGET_SECONDS;
-  if (heartbeat < 30 || heartbeat > 7200) {
-    throw new ConfigError(`healthCheckGracePeriodSeconds (${heartbeat}) must be from 30 to 7200: it is also the launch hook's heartbeat, which AWS takes in that range`);
   }
   if (props.warmPool) validateWarmPool(props.warmPool, props.spotPercentAboveBase ?? 0);
   return architecture;

@@ -107,12 +107,6 @@ describe('loadConfig refuses bad input, naming the file, the field, the value an
       { fleet: { ...fleet, spotPercentAboveBase: 20, warmPool: { size: 1 } } },
       `${ENV}: fleet.warmPool = {"size":1}: cannot be used with fleet.spotPercentAboveBase (20): AWS adds no warm pool to a group with Spot instances (EC2 Auto Scaling User Guide, "Warm pools", limitations)`,
     ],
-    // Source: EC2 Auto Scaling API Reference, PutLifecycleHook: HeartbeatTimeout from 30 to 7200 seconds.
-    [
-      'a grace period too short for the launch hook',
-      { fleet: { ...fleet, healthCheckGracePeriodSeconds: 20 } },
-      `${ENV}: fleet.healthCheckGracePeriodSeconds = 20: must be from 30 to 7200 seconds: it is also the launch hook's heartbeat, which AWS takes in that range`,
-    ],
     ['a misspelt field', { ...environment, loadbalancer: {} }, `${ENV}: (file) = {"loadbalancer":{}}: unknown field(s) loadbalancer`],
     ['a missing fleet', {}, `${ENV}: fleet = (missing): must be a object`],
     ['a capacity given as text', { fleet: { ...fleet, maxCapacity: '4' } }, `${ENV}: fleet.maxCapacity = "4": must be a number`],

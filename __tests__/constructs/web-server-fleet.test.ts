@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { BOOT_BUDGET_SECONDS, LAUNCH_LIFECYCLE_HOOK } from '../../constants.js';
+import { BOOT_BUDGET_SECONDS, LAUNCH_HOOK_HEARTBEAT_SECONDS, LAUNCH_LIFECYCLE_HOOK } from '../../constants.js';
 import { ConfigError } from '../../constructs/config-error.js';
 import { WebServerFleet, type WebServerFleetProps } from '../../constructs/web-server-fleet.js';
 import { dataOf, onlyResource, resourcesOf, synthScope } from '../synth.js';
@@ -177,10 +177,10 @@ describe('WebServerFleet network and IAM', () => {
 });
 
 describe('WebServerFleet launch hook and warm pool', () => {
-  test('every launch waits on the launch hook, created with the group, abandoned when the heartbeat (the grace period) runs out', () => {
-    const group = onlyResource(synth(), 'aws_autoscaling_group');
+  test('every launch waits on the launch hook, created with the group, abandoned when its fixed heartbeat runs out (a grace period change does not touch it)', () => {
+    const group = onlyResource(synth({ healthCheckGracePeriodSeconds: 300 }), 'aws_autoscaling_group');
     expect(group.initial_lifecycle_hook).toEqual([
-      { name: LAUNCH_LIFECYCLE_HOOK, lifecycle_transition: 'autoscaling:EC2_INSTANCE_LAUNCHING', default_result: 'ABANDON', heartbeat_timeout: BOOT_BUDGET_SECONDS },
+      { name: LAUNCH_LIFECYCLE_HOOK, lifecycle_transition: 'autoscaling:EC2_INSTANCE_LAUNCHING', default_result: 'ABANDON', heartbeat_timeout: LAUNCH_HOOK_HEARTBEAT_SECONDS },
     ]);
     expect(group.warm_pool).toBeUndefined();
     expect(group.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_iam_role_policy\.\w*LaunchHook\w*$/)]));
@@ -213,8 +213,6 @@ describe('WebServerFleet validation', () => {
     ['one subnet', { privateSubnetIds: ['subnet-3'] }, 'privateSubnetIds lists 1 subnet(s); spread the fleet over at least 2 availability zones'],
     ['a zero grace period', { healthCheckGracePeriodSeconds: 0 }, 'healthCheckGracePeriodSeconds (0) must be a positive number of seconds'],
     ['a negative warmup', { instanceWarmupSeconds: -5 }, 'instanceWarmupSeconds (-5) must be a positive number of seconds'],
-    ['a grace period under the hook heartbeat\'s 30 s', { healthCheckGracePeriodSeconds: 29 }, "healthCheckGracePeriodSeconds (29) must be from 30 to 7200: it is also the launch hook's heartbeat, which AWS takes in that range"],
-    ['a grace period over the hook heartbeat\'s 7200 s', { healthCheckGracePeriodSeconds: 7201 }, "healthCheckGracePeriodSeconds (7201) must be from 30 to 7200: it is also the launch hook's heartbeat, which AWS takes in that range"],
     ['an empty warm pool', { warmPool: { size: 0 } }, 'warmPool.size (0) must be a whole number of at least 1; to have no warm pool, leave warmPool out'],
     [
       'a warm pool with Spot',
