@@ -25,7 +25,8 @@ beforeAll(async () => {
     const answers: Record<string, [number, string]> = {
       'PUT /latest/api/token': [200, 'token'],
       'GET /latest/meta-data/instance-id': [200, 'i-0123'],
-      'GET /latest/meta-data/autoscaling/target-lifecycle-state': [200, targetState],
+      // Outside an auto scaling group the metadata service has no such path: 404.
+      'GET /latest/meta-data/autoscaling/target-lifecycle-state': targetState ? [200, targetState] : [404, ''],
       'GET /health': [healthStatus, 'ok'],
     };
     const [status, body] = answers[`${req.method} ${req.url}`] ?? [404, ''];
@@ -108,6 +109,18 @@ describe('webapp-lifecycle', () => {
     await until(() => calls().length >= 1, 'a call');
     expect(calls()).toEqual([call('ABANDON')]);
     expect(output).toContain('the site does not answer; completing the launch hook with ABANDON');
+  }, 20_000);
+
+  test('says once, not every poll, that the metadata service has no target state, and completes once it has', async () => {
+    targetState = '';
+    healthStatus = 200;
+    startAgent();
+    await settle();
+    expect(calls()).toEqual([]);
+    expect(output.match(/does not say the target lifecycle state/g)).toHaveLength(1);
+    targetState = 'InService';
+    await until(() => calls().length >= 1, 'a call');
+    expect(calls()).toEqual([call('CONTINUE')]);
   }, 20_000);
 
   test('does nothing while the instance is sent nowhere it completes a hook for (Pending)', async () => {

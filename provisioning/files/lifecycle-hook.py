@@ -92,13 +92,17 @@ def main():
     first_delay = float(os.environ.get("LIFECYCLE_FIRST_DELAY_SECONDS", "2"))
     instance_id = None
     completed_for = None
+    said = None
     while True:
         try:
             instance_id = instance_id or metadata(base, "instance-id")
             target = metadata(base, "autoscaling/target-lifecycle-state")
         except (urllib.error.URLError, OSError) as error:
             target = None
-            log(f"the metadata service does not say the target lifecycle state yet ({error})")
+            # Said once per kind of failure, not every poll: the console keeps the last 64 KB only.
+            if str(error) != said:
+                log(f"the metadata service does not say the target lifecycle state ({error})")
+                said = str(error)
         if target in COMPLETES and target != completed_for:
             result = "CONTINUE" if healthy(health_url, timeout) else "ABANDON"
             log(f"target state {target}: {'the site answers through Apache' if result == 'CONTINUE' else 'the site does not answer'}; completing the launch hook with {result}")
