@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 stamp=.venv/.requirements-dev.txt
 if [ -f "$stamp" ] && cmp -s requirements-dev.txt "$stamp"; then exit 0; fi
 python3 -m venv .venv
-.venv/bin/pip install --quiet --disable-pip-version-check --upgrade pip
-.venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+# -qq: errors only. A machine's own pip configuration can warn once per package (an extra index
+# that names missing directories printed 157 lines here); a failure still prints and fails.
+.venv/bin/pip install -qq --disable-pip-version-check --upgrade pip
+.venv/bin/pip install -qq --disable-pip-version-check -r requirements-dev.txt
 cp requirements-dev.txt "$stamp"
