@@ -108,13 +108,19 @@ const releaseId = createHash('sha256')
   .digest('hex')
   .slice(0, 16);
 
-/** The release in outDir is this one, whole: its manifest names this id, every file matches it, and the archive is there. */
+const commit = lastCommitTouching(inputs);
+
+/**
+ * The release in outDir is this one, whole: its manifest names this id and the commit /version
+ * reports (the same inputs, committed since, are that commit's release), every file matches it, and
+ * the archive is there.
+ */
 function upToDate(): boolean {
   if (process.argv.includes('--force') || !existsSync(`${outDir}.zip`)) return false;
   try {
     const manifest = JSON.parse(readFileSync(join(outDir, RELEASE_MANIFEST_FILE), 'utf8')) as ReleaseManifest;
     const files = hashTree(listFiles(outDir).filter((file) => relative(outDir, file) !== RELEASE_MANIFEST_FILE), outDir);
-    return manifest.releaseId === releaseId && JSON.stringify(files) === JSON.stringify(manifest.files);
+    return manifest.releaseId === releaseId && manifest.commit === commit && JSON.stringify(files) === JSON.stringify(manifest.files);
   } catch {
     return false;
   }
@@ -161,7 +167,7 @@ writeFileSync(join(outDir, RELEASE_LICENSES_FILE), bundledLicenses([...bundledIn
 
 const manifest: ReleaseManifest = {
   releaseId,
-  commit: lastCommitTouching(inputs),
+  commit,
   minimumNodeVersion: NODE_RUNTIME.version,
   files: hashTree(listFiles(outDir), outDir),
 };

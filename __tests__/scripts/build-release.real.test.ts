@@ -57,7 +57,7 @@ describe('the built release', () => {
     expect(run.stderr).toContain(`${releaseBundleFile(platform)} carries the ${platform} platform only, not ${other}: start ${RELEASE_ENTRY_FILE}`);
   });
 
-  test('keeps a whole release of the same inputs as it is, and builds again when a file of it changed or --force asks', () => {
+  test('keeps a whole release of the same inputs and commit as it is, and builds again when a file of it or the commit changed, or --force asks', () => {
     const tsx = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'tsx');
     const build = (...args: string[]) => spawnSync(tsx, [join(import.meta.dirname, '..', '..', 'scripts', 'build-release.ts'), releaseDir, ...args], { encoding: 'utf8' });
     const { releaseId } = JSON.parse(readFileSync(join(releaseDir, RELEASE_MANIFEST_FILE), 'utf8'));
@@ -72,6 +72,12 @@ describe('the built release', () => {
     writeFileSync(css, `${built}/* changed */\n`);
     expect(build().stdout).toMatch(new RegExp(`^release ${releaseId} -> .* \\(9 files`));
     expect(readFileSync(css, 'utf8')).toBe(built);
+    // WHEN the manifest names another commit (the same inputs, committed since) THEN it builds again, naming the commit
+    const manifestPath = join(releaseDir, RELEASE_MANIFEST_FILE);
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    writeFileSync(manifestPath, JSON.stringify({ ...manifest, commit: '0'.repeat(40) }));
+    expect(build().stdout).not.toContain('up to date');
+    expect(JSON.parse(readFileSync(manifestPath, 'utf8')).commit).toBe(manifest.commit);
     // AND --force builds whatever is there
     expect(build('--force').stdout).not.toContain('up to date');
   }, 60_000);
