@@ -81,6 +81,9 @@ fi
 start_next() {
   # A new release: the workers' compile caches hold the old one's code (the unit's CacheDirectory).
   for port in $next_ports; do rm -rf "/var/cache/private/webapp-$port" "/var/cache/webapp-$port"; done
+  # A failed release's workers on this set may have used up systemd's start limit (Restart=on-failure,
+  # five starts in ten seconds): a release installed right after would be refused "too quickly".
+  on_workers reset-failed "$next_ports" >/dev/null 2>&1 || true
   on_workers restart "$next_ports" || return 1
   urls=
   for port in $next_ports; do urls="$urls http://127.0.0.1:$port$HEALTH_PATH"; done
