@@ -99,3 +99,39 @@ export function releaseEntrySource(): string {
     '',
   ].join('\n');
 }
+
+/** What the Fastify bundle leaves out, where it is imported from, and what stands in its place. */
+const LEFT_OUT_OF_FASTIFY = [
+  {
+    module: 'glob',
+    importer: /node_modules\/@fastify\/static\/index\.js$/,
+    // @fastify/static lists the files with glob only when `wildcard` is false; service/platform/fastify-platform.ts serves with wildcard: true.
+    contents: 'module.exports = { glob: () => { throw new Error("glob is left out of the release (release/bundle-plugins.ts): @fastify/static lists files with it only when wildcard is false"); } };',
+  },
+  ...['@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler'].map((module) => ({
+    module,
+    importer: /node_modules\/fastify\/lib\/schema-controller\.js$/,
+    // Fastify loads its schema compilers only where the app passes none; service/platform/fastify-platform.ts passes its own (no route has a schema).
+    contents: `throw new Error(${JSON.stringify(`${module} is left out of the release (release/bundle-plugins.ts): the service passes Fastify compilers of its own`)});`,
+  })),
+];
+
+/**
+ * Code the Fastify bundle never runs, left out (ajv, fast-json-stringify and glob with what they
+ * bring): Fastify's schema compilers, which it loads only for a route with a schema and only when the
+ * app passes no compilers of its own (the platform passes ones that throw: no route has a schema),
+ * and glob, which @fastify/static uses only when `wildcard` is false. Each is replaced where those
+ * packages import it by a stub that throws, naming itself, if it is ever used.
+ */
+export function leftOutOfFastify(): Plugin {
+  return {
+    name: 'left-out-of-fastify',
+    setup(builder) {
+      builder.onResolve({ filter: /^(glob|@fastify\/ajv-compiler|@fastify\/fast-json-stringify-compiler)$/ }, ({ path, importer }) => {
+        const entry = LEFT_OUT_OF_FASTIFY.find((candidate) => candidate.module === path && candidate.importer.test(importer));
+        return entry ? { path, namespace: 'left-out-of-fastify' } : undefined;
+      });
+      builder.onLoad({ filter: /.*/, namespace: 'left-out-of-fastify' }, ({ path }) => ({ contents: LEFT_OUT_OF_FASTIFY.find((entry) => entry.module === path)!.contents, loader: 'js' }));
+    },
+  };
+}

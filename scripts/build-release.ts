@@ -15,7 +15,7 @@ import { transform } from '@swc/core';
 import { build, type Plugin } from 'esbuild';
 import { zipSync } from 'fflate';
 import { HTTP_PLATFORMS, NODE_RUNTIME, RELEASE_ENTRY_FILE, RELEASE_LICENSES_FILE, RELEASE_MANIFEST_FILE, releaseBundleFile } from '../constants.js';
-import { builtinsThroughRequire, lazyNestTimestampFormatters, noDefaultNestAdapter, onePlatform, releaseEntrySource } from '../release/bundle-plugins.js';
+import { builtinsThroughRequire, lazyNestTimestampFormatters, leftOutOfFastify, noDefaultNestAdapter, onePlatform, releaseEntrySource } from '../release/bundle-plugins.js';
 import type { ReleaseManifest } from '../service/version/release-manifest.js';
 
 const root = join(import.meta.dirname, '..');
@@ -154,7 +154,7 @@ const metafiles = await Promise.all(
       external: optionalPackages,
       // Bundled CommonJS packages (fastify) call require() for Node's built-ins.
       banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-      plugins: [onePlatform(platform), builtinsThroughRequire(), noDefaultNestAdapter(), lazyNestTimestampFormatters(), typeScript],
+      plugins: [onePlatform(platform), builtinsThroughRequire(), noDefaultNestAdapter(), lazyNestTimestampFormatters(), leftOutOfFastify(), typeScript],
       logLevel: 'warning',
     });
     return metafile;

@@ -7,10 +7,22 @@ import { FastifyAdapter } from '@nestjs/platform-fastify/adapters/fastify-adapte
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { CLOSED_BODY, CLOSED_STATUS, climbsOut, type HttpPlatform } from './http-platform.js';
 
+/** A schema compiler factory for a service whose routes have no schemas: using it is a mistake, said loudly. */
+const noSchemas = (kind: string) => () => {
+  throw new Error(`a route has a JSON schema, and this service brings no ${kind} compiler for it (service/platform/fastify-platform.ts)`);
+};
+
 export const fastifyPlatform: HttpPlatform = {
   name: 'fastify',
   // Our own closed answer (the same on both platforms) instead of Fastify's.
-  createAdapter: (config) => new FastifyAdapter({ keepAliveTimeout: config.keepAliveTimeoutMs, return503OnClosing: false }),
+  createAdapter: (config) =>
+    new FastifyAdapter({
+      keepAliveTimeout: config.keepAliveTimeoutMs,
+      return503OnClosing: false,
+      // No route has a schema: compilers of our own keep Fastify from loading ajv and
+      // fast-json-stringify (left out of the release, release/bundle-plugins.ts), and say so if one ever does.
+      schemaController: { compilersFactory: { buildValidator: noSchemas('validator'), buildSerializer: noSchemas('serializer') } },
+    }),
   appOptions: { bodyParser: false },
   configure: async (app: INestApplication, hooks, assets) => {
     const fastify = (app as NestFastifyApplication).getHttpAdapter().getInstance();
