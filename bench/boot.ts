@@ -102,8 +102,7 @@ try {
   const completions = boot.lifecycle.completed().length;
   const started = await boot.powerCycle();
   secondBootMs = started.bootToHealthyMs;
-  for (const deadline = Date.now() + 30_000; boot.lifecycle.completed().length <= completions && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 100));
-  const completion = boot.lifecycle.completed()[completions];
+  const completion = (await boot.lifecycle.waitForCompleted(completions + 1))[completions];
   if (completion?.LifecycleActionResult !== 'CONTINUE') throw new Error(`the started instance did not complete its launch hook with CONTINUE: ${JSON.stringify(completion)}`);
   hookCompletedMs = boot.lifecycle.completedAt()[completions] - started.poweredOnAt;
   const after = (await (await fetch(boot.url('/version'))).json()) as { releaseId: string };

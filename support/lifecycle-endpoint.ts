@@ -10,6 +10,8 @@ export interface LifecycleEndpoint {
   completed(): CompletedAction[];
   /** When each of them arrived (Date.now()). */
   completedAt(): number[];
+  /** The requests received, once there are at least `count` or `timeoutMs` has passed. */
+  waitForCompleted(count: number, timeoutMs?: number): Promise<CompletedAction[]>;
   /** Whether an action waits: when none does, the next requests are answered as AWS answers then. */
   setActionWaiting(waiting: boolean): void;
   close(): void;
@@ -58,6 +60,10 @@ export async function lifecycleEndpoint(target: string): Promise<LifecycleEndpoi
     endpoint: `http://127.0.0.1:${port}`,
     completed: () => [...completed],
     completedAt: () => [...arrivals],
+    waitForCompleted: async (count, timeoutMs = 30_000) => {
+      for (const deadline = Date.now() + timeoutMs; completed.length < count && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 100));
+      return [...completed];
+    },
     setActionWaiting: (value) => {
       waiting = value;
     },

@@ -32,10 +32,7 @@ const CLOUD_INIT_UNITS = ['cloud-init-local.service', 'cloud-init-network.servic
 let boot: BootMachine;
 
 /** The CompleteLifecycleAction requests the machine made, once there are at least `count` (up to 30 s). */
-async function completedActions(count: number) {
-  for (const deadline = Date.now() + 30_000; boot.lifecycle.completed().length < count && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 200));
-  return boot.lifecycle.completed();
-}
+const completedActions = (count: number) => boot.lifecycle.waitForCompleted(count);
 /** Whether the machine's console shows `text` (up to 15 s: the console is a pipe read on this side, a moment behind). */
 async function consoleShows(text: string) {
   for (const deadline = Date.now() + 15_000; !boot.machine.console.includes(text) && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 200));
