@@ -57,7 +57,9 @@ export class Container {
     this.leaderPid = undefined;
     this.nspawn = spawn(
       'systemd-nspawn',
-      ['--register=no', '--keep-unit', '--quiet', '--console=read-only', '--resolv-conf=copy-host', ...(options.cpus ? [`--cpu-affinity=${options.cpus}`] : []), '-D', this.root, '-b'],
+      // `bpf` is let through nspawn's system call filter so the machine's systemd can attach a unit's
+      // IPAddressDeny= firewall (a cgroup BPF program), as systemd on an instance does.
+      ['--register=no', '--keep-unit', '--quiet', '--console=read-only', '--resolv-conf=copy-host', '--system-call-filter=bpf', ...(options.cpus ? [`--cpu-affinity=${options.cpus}`] : []), '-D', this.root, '-b'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const nspawn = this.nspawn;
