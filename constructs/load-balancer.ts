@@ -201,6 +201,24 @@ export class LoadBalancer extends Construct {
           actions: ['s3:PutObject'],
           resources: [`${bucketArn}/AWSLogs/${account.accountId}/*`],
         },
+        {
+          // Another account's load balancer could otherwise deliver here under a prefix of its choosing
+          // (`AWSLogs/<this account>/...` included). AWS's policy for this principal shows no
+          // aws:SourceAccount condition, and an Allow conditioned on a key the service does not send
+          // would stop the logs without an error; so a Deny that applies only when the key is present
+          // (Null false) and names another account: it holds if the service sends the key, and costs
+          // nothing if it does not (IAM User Guide, condition operators, "Condition operator to check
+          // existence of condition keys"; several operators in one block must all match).
+          sid: 'DenyLogDeliveryForOtherAccounts',
+          effect: 'Deny',
+          principals: [{ type: 'Service', identifiers: ['logdelivery.elasticloadbalancing.amazonaws.com'] }],
+          actions: ['s3:PutObject'],
+          resources: [`${bucketArn}/*`],
+          condition: [
+            { test: 'Null', variable: 'aws:SourceAccount', values: ['false'] },
+            { test: 'StringNotEquals', variable: 'aws:SourceAccount', values: [account.accountId] },
+          ],
+        },
       ],
     });
   }

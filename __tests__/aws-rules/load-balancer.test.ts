@@ -27,6 +27,22 @@ describe('load balancer: access-log delivery', () => {
     expect(dataOf(json, 'aws_elb_service_account')).toEqual({});
   });
 
+  // Source: IAM User Guide, "IAM JSON policy elements: Condition operators": a negated operator such as
+  // StringNotEquals matches when the key is missing from the request, "Condition operator to check
+  // existence of condition keys" (Null), and "several condition operators ... are evaluated using a
+  // logical AND". AWS's ALB access-log policy shows no aws:SourceAccount for this principal, so the
+  // account check must never apply when the service does not send the key: the Allow carries no
+  // condition, and the Deny for other accounts needs the key present.
+  test.each(withAccessLogs)('%s: refuses other accounts only when the service names one, never stopping our own logs', (_label, json) => {
+    expect(logDeliveryStatement(json).condition ?? []).toEqual([]);
+    const policies = Object.values(resourcesOf(json, 'aws_s3_bucket_policy')) as Json[];
+    const deny = policies.flatMap((policy) => policyDocumentBehind(json, policy.policy)).filter((statement) => statement.sid === 'DenyLogDeliveryForOtherAccounts');
+    expect(deny).toHaveLength(1);
+    expect(deny[0].effect).toBe('Deny');
+    expect(deny[0].condition).toContainEqual({ test: 'Null', variable: 'aws:SourceAccount', values: ['false'] });
+    expect(deny[0].condition).toContainEqual(expect.objectContaining({ test: 'StringNotEquals', variable: 'aws:SourceAccount' }));
+  });
+
   test('covers a region opened before August 2022 and one opened after', () => {
     expect(withAccessLogs.map(([, json]) => json.provider.aws[0].region)).toEqual(['eu-west-1', 'ap-southeast-4']);
   });

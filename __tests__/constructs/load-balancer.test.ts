@@ -70,6 +70,19 @@ describe('LoadBalancer', () => {
       actions: ['s3:PutObject'],
       resources: [expect.stringMatching(/^\$\{aws_s3_bucket\.\w+\.arn\}\/AWSLogs\/\$\{data\.aws_caller_identity\.\w+\.account_id\}\/\*$/)],
     });
+    // AND the service is refused for another account's load balancer whenever it says which account asks
+    expect(document.statement[2]).toEqual({
+      sid: 'DenyLogDeliveryForOtherAccounts',
+      effect: 'Deny',
+      principals: [{ type: 'Service', identifiers: ['logdelivery.elasticloadbalancing.amazonaws.com'] }],
+      actions: ['s3:PutObject'],
+      resources: [expect.stringMatching(/^\$\{aws_s3_bucket\.\w+\.arn\}\/\*$/)],
+      condition: [
+        { test: 'Null', variable: 'aws:SourceAccount', values: ['false'] },
+        { test: 'StringNotEquals', variable: 'aws:SourceAccount', values: [expect.stringMatching(/^\$\{data\.aws_caller_identity\.\w+\.account_id\}$/)] },
+      ],
+    });
+    expect(document.statement).toHaveLength(3);
     expect(onlyResource(out, 'aws_s3_bucket_lifecycle_configuration').rule[0].expiration).toEqual([{ days: 30 }]);
     expect(lb.depends_on).toEqual([expect.stringMatching(/^aws_s3_bucket_policy\.\w+$/)]);
   });
