@@ -7,7 +7,7 @@ import type { Construct } from 'constructs';
 import { strToU8, zipSync } from 'fflate';
 import type { EnvironmentConfig } from '../config/load-config.js';
 import { NODE_RUNTIME } from '../constants.js';
-import { instanceArchitecture } from '../constructs/instance-architecture.js';
+import { instanceArchitecture } from '../common/instance-architecture.js';
 import { type BuiltRuntime, type RuntimeArchitecture, runtimeFileName } from '../release/node-runtime.js';
 import type { BuiltRelease } from '../stacks/web-app-stack.js';
 

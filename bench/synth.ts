@@ -53,7 +53,7 @@ function templateWayCopy(): string {
   // The template's compiler settings: type-check everything ts-node loads (no isolatedModules, which `import =` aliases need off).
   const tsconfig = JSON.parse(readFileSync(join(dir, 'tsconfig.json'), 'utf8'));
   tsconfig.compilerOptions.isolatedModules = false;
-  tsconfig.include = ['main.ts', 'config/**/*.ts', 'stacks/**/*.ts', 'constructs/**/*.ts', 'provisioning/**/*.ts', 'release/**/*.ts', 'service/version/**/*.ts'];
+  tsconfig.include = ['main.ts', 'config/**/*.ts', 'common/**/*.ts', 'stacks/**/*.ts', 'constructs/**/*.ts', 'provisioning/**/*.ts', 'release/**/*.ts', 'service/version/**/*.ts'];
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
   return dir;
 }

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import type { z } from 'zod';
-import { regionOfArn } from '../constructs/aws-regions.js';
-import { ConfigError } from '../constructs/config-error.js';
+import { regionOfArn } from '../common/aws-regions.js';
+import { ConfigError } from '../common/config-error.js';
 import { derivedNameProblems } from './resource-names.js';
 import { type EnvironmentSettings, environmentSchema, type ProjectSettings, projectSchema } from './schema.js';
 

@@ -1,5 +1,5 @@
-import { accessLogBucketPrefix, artifactBucketPrefix, fleetNamePrefix } from '../constructs/index.js';
-import { iamNamePrefixProblem, loadBalancerNameProblem, s3BucketPrefixProblem, securityGroupNamePrefixProblem } from '../constructs/aws-names.js';
+import { accessLogBucketPrefix, artifactBucketPrefix, fleetNamePrefix } from '../common/name-prefixes.js';
+import { iamNamePrefixProblem, loadBalancerNameProblem, s3BucketPrefixProblem, securityGroupNamePrefixProblem } from '../common/aws-names.js';
 
 /** The name every resource of an environment starts from: the load balancer's and the group's name. */
 export function environmentResourceName(project: string, environment: string): string {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { s3BucketNameProblem } from '../constructs/aws-names.js';
-import { AWS_REGIONS } from '../constructs/aws-regions.js';
-import { instanceArchitecture } from '../constructs/instance-architecture.js';
+import { s3BucketNameProblem } from '../common/aws-names.js';
+import { AWS_REGIONS } from '../common/aws-regions.js';
+import { instanceArchitecture } from '../common/instance-architecture.js';
 import { BOOT_BUDGET_SECONDS, HTTP_PLATFORMS, MIN_REQUESTS_PER_TARGET_PER_MINUTE, WARM_POOL_STATES } from '../constants.js';
 
 /** Rules shared by the configuration files; every message says what a value must be. */

@@ -6,7 +6,7 @@ import { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic/index.js';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription/index.js';
 import { Construct } from 'constructs';
-import { ConfigError } from './config-error.js';
+import { ConfigError } from '../common/config-error.js';
 
 export interface AlarmsProps {
   /** Prefix of the topic and alarm names. */

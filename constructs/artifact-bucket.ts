@@ -20,10 +20,6 @@ export function instanceReadableObjects(bucketArn: string): string[] {
   return [`${bucketArn}/${RELEASE_KEY_PREFIX}*`, `${bucketArn}/${RUNTIME_KEY_PREFIX}*`];
 }
 
-export function artifactBucketPrefix(name: string): string {
-  return `${name}-artifacts-`;
-}
-
 /** Holds the service releases. Emptied on destroy: every release can be rebuilt from git. */
 export class ArtifactBucket extends Construct {
   readonly bucketName: string;

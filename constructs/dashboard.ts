@@ -1,7 +1,7 @@
 import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard/index.js';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { ConfigError } from './config-error.js';
+import { ConfigError } from '../common/config-error.js';
 
 export interface DashboardProps {
   /** The dashboard's name: letters, digits, `-` and `_`, at most 255 (CloudWatch API reference, PutDashboard). */

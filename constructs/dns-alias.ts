@@ -3,7 +3,7 @@ import { AcmCertificateValidation } from '@cdktf/provider-aws/lib/acm-certificat
 import { DataAwsRoute53Zone } from '@cdktf/provider-aws/lib/data-aws-route53-zone/index.js';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record/index.js';
 import { Construct } from 'constructs';
-import { ConfigError } from './config-error.js';
+import { ConfigError } from '../common/config-error.js';
 
 export interface DnsAliasProps {
   /** Public hosted zone that holds the name, e.g. `example.com`. */

@@ -6,18 +6,14 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
 import { type IResolvable, type ITerraformDependable, Token } from 'cdktf';
 import { Construct } from 'constructs';
+import { loadBalancerNameProblem } from '../common/aws-names.js';
+import { ConfigError } from '../common/config-error.js';
+import { accessLogBucketPrefix } from '../common/name-prefixes.js';
 import { APACHE_PORT, HEALTH_PATH } from '../constants.js';
-import { loadBalancerNameProblem } from './aws-names.js';
-import { ConfigError } from './config-error.js';
 import { PrivateBucket } from './private-bucket.js';
 
 /** TLS 1.3 with TLS 1.2 fallback, AWS's recommended policy for HTTPS listeners. */
 export const TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
-
-/** The generated access-log bucket name's prefix for a load balancer `name` (the provider adds 26 characters). */
-export function accessLogBucketPrefix(name: string): string {
-  return `${name}-logs-`;
-}
 
 export interface LoadBalancerProps {
   /** Name of the load balancer, at most 32 characters, unique in the account and region. */

@@ -14,7 +14,7 @@ import { Vpc } from '@cdktf/provider-aws/lib/vpc/index.js';
 import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint/index.js';
 import { Fn, type ITerraformDependable, Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { ConfigError } from './config-error.js';
+import { ConfigError } from '../common/config-error.js';
 
 /** A new VPC built by this construct. */
 export interface NewNetworkProps {

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
+import { ConfigError } from '../common/config-error.js';
+import type { Architecture } from '../common/instance-architecture.js';
 import { NODE_RUNTIME, RUNTIME_KEY_PREFIX } from '../constants.js';
 import { uploadArtifact } from './artifact-object.js';
-import { ConfigError } from './config-error.js';
-import type { Architecture } from './instance-architecture.js';
 
 export interface NodeRuntimeProps {
   /** Bucket that holds the releases and runtimes. */

@@ -8,8 +8,8 @@ import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning/index.js';
 import { type ITerraformDependable, TerraformResource, Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { s3BucketNameProblem, s3BucketPrefixProblem } from './aws-names.js';
-import { ConfigError } from './config-error.js';
+import { s3BucketNameProblem, s3BucketPrefixProblem } from '../common/aws-names.js';
+import { ConfigError } from '../common/config-error.js';
 
 export interface PrivateBucketProps {
   /** Exact bucket name; give this or `bucketPrefix`. @default - none */

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
+import { ConfigError } from '../common/config-error.js';
 import { RELEASE_OBJECT_KEY } from '../constants.js';
 import { uploadArtifact } from './artifact-object.js';
-import { ConfigError } from './config-error.js';
 
 export interface ServiceReleaseProps {
   /** Bucket that holds the releases. */

@@ -14,11 +14,12 @@ import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
 import { Fn, type ITerraformDependable, TerraformLocal, Token } from 'cdktf';
 import { Construct } from 'constructs';
+import { iamNamePrefixProblem } from '../common/aws-names.js';
+import { ConfigError } from '../common/config-error.js';
+import { instanceArchitecture } from '../common/instance-architecture.js';
+import { fleetNamePrefix } from '../common/name-prefixes.js';
 import { BOOT_BUDGET_SECONDS, DEBIAN_AMI_OWNER, LAUNCH_HOOK_HEARTBEAT_SECONDS, LAUNCH_LIFECYCLE_HOOK, WARM_POOL_STATES } from '../constants.js';
 import { instanceReadableObjects } from './artifact-bucket.js';
-import { iamNamePrefixProblem } from './aws-names.js';
-import { ConfigError } from './config-error.js';
-import { instanceArchitecture } from './instance-architecture.js';
 
 /** What the fleet needs to know of the load balancer in front of it. */
 export interface FleetLoadBalancer {
@@ -27,11 +28,6 @@ export interface FleetLoadBalancer {
   readonly targetPort: number;
   readonly loadBalancerArnSuffix: string;
   readonly targetGroupArnSuffix: string;
-}
-
-/** The prefix of the fleet's generated names (role, instance profile, launch template, security group) for an environment's `name`. */
-export function fleetNamePrefix(name: string): string {
-  return `${name}-web-`;
 }
 
 /** Debian's release images (debian-13-<arch>-YYYYMMDD-NNNN), not its daily builds (debian-13-<arch>-daily-...). */

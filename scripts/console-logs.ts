@@ -5,7 +5,7 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client, GetConsoleOutputCommand } from '@aws-sdk/client-ec2';
 import { loadConfig } from '../config/load-config.js';
 import { environmentResourceName } from '../config/resource-names.js';
-import { ConfigError } from '../constructs/config-error.js';
+import { ConfigError } from '../common/config-error.js';
 import { type ConsoleApi, collectConsoles, renderConsoles } from '../operations/console-logs.js';
 import { readEmulatorEndpoint } from '../stacks/local-emulator.js';
 import { readGroupView } from './group-view.js';

@@ -14,7 +14,7 @@ import {
 import { DescribeLaunchTemplatesCommand, DescribeLaunchTemplateVersionsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { loadConfig } from '../config/load-config.js';
 import { environmentResourceName } from '../config/resource-names.js';
-import { ConfigError } from '../constructs/config-error.js';
+import { ConfigError } from '../common/config-error.js';
 import { exitCodeOf, type FleetApi, type RefreshState, type RefreshStatus, rollBack, rollToRelease } from '../release/roll-fleet.js';
 import { readEmulatorEndpoint } from '../stacks/local-emulator.js';
 

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { loadConfig } from '../config/load-config.js';
-import { ConfigError } from '../constructs/config-error.js';
+import { ConfigError } from '../common/config-error.js';
 import { describeLock, parseLockInfo } from '../release/state-lock.js';
 import { readEmulatorEndpoint } from '../stacks/local-emulator.js';
 import { BOOTSTRAP_STATE_KEY } from '../stacks/state-backend-stack.js';

@@ -8,7 +8,7 @@ import { DescribeLoadBalancersCommand, DescribeTargetHealthCommand, ElasticLoadB
 import { AwsQueryProtocol } from '@aws-sdk/core/protocols';
 import { loadConfig } from '../config/load-config.js';
 import { environmentResourceName } from '../config/resource-names.js';
-import { ConfigError } from '../constructs/config-error.js';
+import { ConfigError } from '../common/config-error.js';
 import { collectStatus, fetchServedVersion, releaseIdOfUserData, renderStatus, type StatusApi } from '../operations/status.js';
 import { readEmulatorEndpoint } from '../stacks/local-emulator.js';
 import { readGroupView } from './group-view.js';

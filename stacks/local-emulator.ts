@@ -3,7 +3,7 @@ import type { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-sec
 import type { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
 import { type S3Backend, TerraformResource } from 'cdktf';
 import type { IConstruct } from 'constructs';
-import { ConfigError } from '../constructs/config-error.js';
+import { ConfigError } from '../common/config-error.js';
 
 /**
  * Local mode: every AWS API and the state backend go to one emulator endpoint (moto's server mode on

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { loadConfig } from '../../config/load-config.js';
-import { ConfigError } from '../../constructs/config-error.js';
+import { ConfigError } from '../../common/config-error.js';
 
 const project = { project: 'webapp', region: 'eu-west-1', stateBucketName: 'webapp-state' };
 const environment = { fleet: { instanceType: 't3.small', minCapacity: 2, maxCapacity: 4 } };

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { Alarms } from '../../constructs/alarms.js';
-import { ConfigError } from '../../constructs/config-error.js';
+import { ConfigError } from '../../common/config-error.js';
 import { dataOf, onlyResource, resourcesOf, synthScope } from '../synth.js';
 
 describe('Alarms', () => {

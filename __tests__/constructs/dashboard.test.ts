@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { ConfigError } from '../../constructs/config-error.js';
+import { ConfigError } from '../../common/config-error.js';
 import { DASHBOARD_GROUP_METRICS, Dashboard, type DashboardProps } from '../../constructs/dashboard.js';
 import { onlyResource, synthScope } from '../synth.js';
 

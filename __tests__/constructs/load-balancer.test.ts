@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { ConfigError } from '../../constructs/config-error.js';
+import { ConfigError } from '../../common/config-error.js';
 import { LoadBalancer, type LoadBalancerProps, TLS_POLICY } from '../../constructs/load-balancer.js';
 import { dataOf, onlyResource, resourcesOf, synthScope } from '../synth.js';
 

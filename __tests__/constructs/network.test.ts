@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { ConfigError } from '../../constructs/config-error.js';
+import { ConfigError } from '../../common/config-error.js';
 import { Network, type NetworkProps } from '../../constructs/network.js';
 import { dataOf, resourcesOf, synthScope } from '../synth.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { ArtifactBucket } from '../../constructs/artifact-bucket.js';
-import { ConfigError } from '../../constructs/config-error.js';
+import { ConfigError } from '../../common/config-error.js';
 import { PrivateBucket, type PrivateBucketProps } from '../../constructs/private-bucket.js';
 import { dataOf, onlyResource, synthScope } from '../synth.js';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from '@jest/globals';
-import { ConfigError } from '../../constructs/config-error.js';
+import { ConfigError } from '../../common/config-error.js';
 import { ServiceRelease } from '../../constructs/service-release.js';
 import { fixtureRelease, onlyResource, synthScope } from '../synth.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { BOOT_BUDGET_SECONDS, LAUNCH_HOOK_HEARTBEAT_SECONDS, LAUNCH_LIFECYCLE_HOOK } from '../../constants.js';
-import { ConfigError } from '../../constructs/config-error.js';
+import { ConfigError } from '../../common/config-error.js';
 import { WebServerFleet, type WebServerFleetProps } from '../../constructs/web-server-fleet.js';
 import { dataOf, onlyResource, resourcesOf, synthScope } from '../synth.js';
 

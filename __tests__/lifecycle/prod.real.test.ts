@@ -9,7 +9,7 @@ import { ListHostedZonesByNameCommand, ListResourceRecordSetsCommand, Route53Cli
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { LAUNCH_LIFECYCLE_HOOK } from '../../constants.js';
-import { accessLogBucketPrefix } from '../../constructs/load-balancer.js';
+import { accessLogBucketPrefix } from '../../common/name-prefixes.js';
 import { loadConfig } from '../../config/load-config.js';
 import { LOCAL_MODE_MOTO_ENV, type Moto, startMoto } from '../../support/moto.js';
 import { REPOSITORY_ROOT, requireTerraform, terraform } from '../terraform.js';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { instanceArchitecture } from '../../constructs/instance-architecture.js';
+import { instanceArchitecture } from '../../common/instance-architecture.js';
 
 describe('instanceArchitecture', () => {
   test.each([
