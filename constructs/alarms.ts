@@ -5,8 +5,10 @@ import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias/index.js';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic/index.js';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription/index.js';
+import { Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { ConfigError } from '../common/config-error.js';
+import { known } from './known.js';
 
 export interface AlarmsProps {
   /** Prefix of the topic and alarm names. */
@@ -33,8 +35,8 @@ export class Alarms extends Construct {
     super(scope, id);
     const errorsPerMinute = props.errorsPerMinuteThreshold ?? 10;
     const p99Seconds = props.p99ResponseTimeSeconds ?? 1;
-    if (!(errorsPerMinute > 0)) throw new ConfigError(`errorsPerMinuteThreshold (${errorsPerMinute}) must be positive`);
-    if (!(p99Seconds > 0)) throw new ConfigError(`p99ResponseTimeSeconds (${p99Seconds}) must be positive`);
+    if (known(errorsPerMinute) && !(errorsPerMinute > 0)) throw new ConfigError(`errorsPerMinuteThreshold (${errorsPerMinute}) must be positive`, this);
+    if (known(p99Seconds) && !(p99Seconds > 0)) throw new ConfigError(`p99ResponseTimeSeconds (${p99Seconds}) must be positive`, this);
 
     const account = new DataAwsCallerIdentity(this, 'Account', {});
     const keyPolicy = new DataAwsIamPolicyDocument(this, 'KeyPolicy', {
@@ -113,7 +115,7 @@ export class Alarms extends Construct {
     new CloudwatchMetricAlarm(this, 'SlowResponses', {
       ...common,
       alarmName: `${props.name}-p99-response-time`,
-      alarmDescription: `p99 target response time above ${p99Seconds} s`,
+      alarmDescription: `p99 target response time above ${Token.asString(p99Seconds)} s`,
       metricName: 'TargetResponseTime',
       dimensions: targets,
       extendedStatistic: 'p99',

@@ -2,6 +2,7 @@ import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboar
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { ConfigError } from '../common/config-error.js';
+import { known } from './known.js';
 
 export interface DashboardProps {
   /** The dashboard's name: letters, digits, `-` and `_`, at most 255 (CloudWatch API reference, PutDashboard). */
@@ -61,11 +62,14 @@ export class Dashboard extends Construct {
   constructor(scope: Construct, id: string, props: DashboardProps) {
     super(scope, id);
     if (!Token.isUnresolved(props.name) && !/^[A-Za-z0-9_-]{1,255}$/.test(props.name)) {
-      throw new ConfigError(`name (${JSON.stringify(props.name)}) must be 1 to 255 letters, digits, "-" or "_" (CloudWatch dashboard names)`);
+      throw new ConfigError(`name (${JSON.stringify(props.name)}) must be 1 to 255 letters, digits, "-" or "_" (CloudWatch dashboard names)`, this);
     }
-    if (!(props.cpuTargetPercent > 0 && props.cpuTargetPercent <= 100)) throw new ConfigError(`cpuTargetPercent (${props.cpuTargetPercent}) must be above 0 and at most 100`);
+    if (!known(props.cpuTargetPercent)) {
+      throw new ConfigError("cpuTargetPercent must be known at synth time, not a Terraform variable: it is drawn into the dashboard's body", this);
+    }
+    if (!(props.cpuTargetPercent > 0 && props.cpuTargetPercent <= 100)) throw new ConfigError(`cpuTargetPercent (${props.cpuTargetPercent}) must be above 0 and at most 100`, this);
     const missing = DASHBOARD_GROUP_METRICS.filter((metric) => !props.collectedGroupMetrics.includes(metric));
-    if (missing.length > 0) throw new ConfigError(`collectedGroupMetrics lacks ${missing.join(', ')}: AWS publishes no group metric the group does not collect`);
+    if (missing.length > 0) throw new ConfigError(`collectedGroupMetrics lacks ${missing.join(', ')}: AWS publishes no group metric the group does not collect`, this);
 
     const loadBalancer = ['LoadBalancer', props.loadBalancerArnSuffix];
     // Host counts exist per target group and load balancer only (ELB User Guide, CloudWatch metrics, dimensions).

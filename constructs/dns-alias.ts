@@ -4,6 +4,7 @@ import { DataAwsRoute53Zone } from '@cdktf/provider-aws/lib/data-aws-route53-zon
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record/index.js';
 import { Construct } from 'constructs';
 import { ConfigError } from '../common/config-error.js';
+import { known } from './known.js';
 
 export interface DnsAliasProps {
   /** Public hosted zone that holds the name, e.g. `example.com`. */
@@ -32,8 +33,8 @@ export class DnsAlias extends Construct {
   constructor(scope: Construct, id: string, props: DnsAliasProps) {
     super(scope, id);
     const zoneName = props.hostedZoneName.replace(/\.$/, '');
-    if (props.domainName !== zoneName && !props.domainName.endsWith(`.${zoneName}`)) {
-      throw new ConfigError(`domainName (${JSON.stringify(props.domainName)}) must be inside hostedZoneName (${JSON.stringify(zoneName)})`);
+    if (known(props.domainName, props.hostedZoneName) && props.domainName !== zoneName && !props.domainName.endsWith(`.${zoneName}`)) {
+      throw new ConfigError(`domainName (${JSON.stringify(props.domainName)}) must be inside hostedZoneName (${JSON.stringify(zoneName)})`, this);
     }
     this.domainName = props.domainName;
 

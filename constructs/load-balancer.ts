@@ -5,11 +5,12 @@ import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group/index.js'
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
 import { type IResolvable, type ITerraformDependable, Token } from 'cdktf';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { loadBalancerNameProblem } from '../common/aws-names.js';
 import { ConfigError } from '../common/config-error.js';
 import { accessLogBucketPrefix } from '../common/name-prefixes.js';
 import { APACHE_PORT, HEALTH_PATH } from '../constants.js';
+import { known } from './known.js';
 import { PrivateBucket } from './private-bucket.js';
 
 /** TLS 1.3 with TLS 1.2 fallback, AWS's recommended policy for HTTPS listeners. */
@@ -70,7 +71,7 @@ export class LoadBalancer extends Construct {
     const idleTimeoutSeconds = props.idleTimeoutSeconds ?? 60;
     const healthCheckIntervalSeconds = props.healthCheckIntervalSeconds ?? 10;
     const deregistrationDelaySeconds = props.deregistrationDelaySeconds ?? 10;
-    validate(props, { idleTimeoutSeconds, healthCheckIntervalSeconds, deregistrationDelaySeconds });
+    validate(this, props, { idleTimeoutSeconds, healthCheckIntervalSeconds, deregistrationDelaySeconds });
     this.targetPort = props.targetPort ?? APACHE_PORT;
     this.dualStack = props.dualStack ?? false;
 
@@ -220,19 +221,19 @@ export class LoadBalancer extends Construct {
   }
 }
 
-function validate(props: LoadBalancerProps, values: { idleTimeoutSeconds: number; healthCheckIntervalSeconds: number; deregistrationDelaySeconds: number }): void {
+function validate(scope: IConstruct, props: LoadBalancerProps, values: { idleTimeoutSeconds: number; healthCheckIntervalSeconds: number; deregistrationDelaySeconds: number }): void {
   const nameProblem = Token.isUnresolved(props.name) ? undefined : loadBalancerNameProblem(props.name);
-  if (nameProblem) throw new ConfigError(`name (${JSON.stringify(props.name)}) ${nameProblem}`);
+  if (nameProblem) throw new ConfigError(`name (${JSON.stringify(props.name)}) ${nameProblem}`, scope);
   if (!Token.isUnresolved(props.publicSubnetIds) && props.publicSubnetIds.length < 2) {
-    throw new ConfigError(`publicSubnetIds lists ${props.publicSubnetIds.length} subnet(s); an Application Load Balancer needs at least 2, in different availability zones`);
+    throw new ConfigError(`publicSubnetIds lists ${props.publicSubnetIds.length} subnet(s); an Application Load Balancer needs at least 2, in different availability zones`, scope);
   }
-  if (values.idleTimeoutSeconds < 1 || values.idleTimeoutSeconds > 4000) {
-    throw new ConfigError(`idleTimeoutSeconds (${values.idleTimeoutSeconds}) must be between 1 and 4000`);
+  if (known(values.idleTimeoutSeconds) && (values.idleTimeoutSeconds < 1 || values.idleTimeoutSeconds > 4000)) {
+    throw new ConfigError(`idleTimeoutSeconds (${values.idleTimeoutSeconds}) must be between 1 and 4000`, scope);
   }
-  if (values.healthCheckIntervalSeconds < 5 || values.healthCheckIntervalSeconds > 300) {
-    throw new ConfigError(`healthCheckIntervalSeconds (${values.healthCheckIntervalSeconds}) must be between 5 and 300`);
+  if (known(values.healthCheckIntervalSeconds) && (values.healthCheckIntervalSeconds < 5 || values.healthCheckIntervalSeconds > 300)) {
+    throw new ConfigError(`healthCheckIntervalSeconds (${values.healthCheckIntervalSeconds}) must be between 5 and 300`, scope);
   }
-  if (values.deregistrationDelaySeconds < 0 || values.deregistrationDelaySeconds > 3600) {
-    throw new ConfigError(`deregistrationDelaySeconds (${values.deregistrationDelaySeconds}) must be between 0 and 3600`);
+  if (known(values.deregistrationDelaySeconds) && (values.deregistrationDelaySeconds < 0 || values.deregistrationDelaySeconds > 3600)) {
+    throw new ConfigError(`deregistrationDelaySeconds (${values.deregistrationDelaySeconds}) must be between 0 and 3600`, scope);
   }
 }

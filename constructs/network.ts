@@ -12,9 +12,10 @@ import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-p
 import { DataAwsVpcEndpointService } from '@cdktf/provider-aws/lib/data-aws-vpc-endpoint-service/index.js';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc/index.js';
 import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint/index.js';
-import { Fn, type ITerraformDependable, Token } from 'cdktf';
-import { Construct } from 'constructs';
+import { Fn, type ITerraformDependable } from 'cdktf';
+import { Construct, type IConstruct } from 'constructs';
 import { ConfigError } from '../common/config-error.js';
+import { known } from './known.js';
 
 /** A new VPC built by this construct. */
 export interface NewNetworkProps {
@@ -69,7 +70,7 @@ export class Network extends Construct {
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
     if (props.mode === 'existing') {
-      validateExisting(props);
+      validateExisting(this, props);
       this.vpcId = props.vpcId;
       // A data source per subnet, named by its id (a data source keeps no state a rename could lose).
       this.publicSubnetCidrBlocks = props.publicSubnetIds.map((subnetId) => new DataAwsSubnet(this, subnetId, { id: subnetId }).cidrBlock);
@@ -80,8 +81,11 @@ export class Network extends Construct {
 
     const vpcCidr = props.vpcCidr ?? '10.0.0.0/16';
     const zoneCount = props.availabilityZoneCount ?? 2;
+    if (!known(zoneCount)) {
+      throw new ConfigError('availabilityZoneCount must be known at synth time, not a Terraform variable: it decides how many subnets, NAT gateways and route tables are made', this);
+    }
     if (zoneCount !== 2 && zoneCount !== 3) {
-      throw new ConfigError(`availabilityZoneCount (${zoneCount}) must be 2 or 3: the load balancer needs at least 2 availability zones`);
+      throw new ConfigError(`availabilityZoneCount (${zoneCount}) must be 2 or 3: the load balancer needs at least 2 availability zones`, this);
     }
 
     const zones = new DataAwsAvailabilityZones(this, 'Zones', { state: 'available', filter: [{ name: 'opt-in-status', values: ['opt-in-not-required'] }] });
@@ -188,11 +192,14 @@ export class Network extends Construct {
   }
 }
 
-function validateExisting(props: ExistingNetworkProps): void {
-  if (props.publicSubnetIds.length < 2) {
-    throw new ConfigError(`publicSubnetIds lists ${props.publicSubnetIds.length} subnet(s); the load balancer needs at least 2, in different availability zones`);
+function validateExisting(scope: IConstruct, props: ExistingNetworkProps): void {
+  if (!known(props.publicSubnetIds)) {
+    throw new ConfigError('publicSubnetIds must be known at synth time, not a Terraform variable: the network reads each subnet by its id', scope);
   }
-  if (!Token.isUnresolved(props.privateSubnetIds) && props.privateSubnetIds.length !== props.publicSubnetIds.length) {
-    throw new ConfigError(`privateSubnetIds lists ${props.privateSubnetIds.length} subnet(s) but publicSubnetIds lists ${props.publicSubnetIds.length}; expected one of each per availability zone`);
+  if (props.publicSubnetIds.length < 2) {
+    throw new ConfigError(`publicSubnetIds lists ${props.publicSubnetIds.length} subnet(s); the load balancer needs at least 2, in different availability zones`, scope);
+  }
+  if (known(props.privateSubnetIds, props.publicSubnetIds) && props.privateSubnetIds.length !== props.publicSubnetIds.length) {
+    throw new ConfigError(`privateSubnetIds lists ${props.privateSubnetIds.length} subnet(s) but publicSubnetIds lists ${props.publicSubnetIds.length}; expected one of each per availability zone`, scope);
   }
 }

@@ -52,15 +52,16 @@ export class NodeRuntime extends Construct {
   constructor(scope: Construct, id: string, props: NodeRuntimeProps) {
     super(scope, id);
     for (const [field, value] of [['version', props.version], ['minimumVersion', props.minimumVersion]] as const) {
-      if (!VERSION.test(value)) throw new ConfigError(`NodeRuntime ${field} (${JSON.stringify(value)}) must be a version such as 24.21.0`);
+      if (!VERSION.test(value)) throw new ConfigError(`NodeRuntime ${field} (${JSON.stringify(value)}) must be a version such as 24.21.0`, this);
     }
-    if (!/^[0-9a-f]{64}$/.test(props.archiveSha256)) throw new ConfigError(`NodeRuntime archiveSha256 (${JSON.stringify(props.archiveSha256)}) must be 64 hex digits`);
+    if (!/^[0-9a-f]{64}$/.test(props.archiveSha256)) throw new ConfigError(`NodeRuntime archiveSha256 (${JSON.stringify(props.archiveSha256)}) must be 64 hex digits`, this);
     if (!existsSync(props.archivePath)) {
-      throw new ConfigError(`runtime tarball ${props.archivePath} does not exist; fetch it with \`npm run build:runtime\``);
+      throw new ConfigError(`runtime tarball ${props.archivePath} does not exist; fetch it with \`npm run build:runtime\``, this);
     }
     if (compareVersions(props.version, props.minimumVersion) < 0) {
       throw new ConfigError(
         `the release needs Node.js ${props.minimumVersion} or newer, and the runtime is ${props.version}: rebuild the release (npm run build:service) with the runtime named in constants.ts (NODE_RUNTIME)`,
+        this,
       );
     }
     this.version = props.version;

@@ -80,20 +80,20 @@ export class PrivateBucket extends Construct {
   constructor(scope: Construct, id: string, props: PrivateBucketProps) {
     super(scope, id);
     if ((props.bucketName === undefined) === (props.bucketPrefix === undefined)) {
-      throw new ConfigError('give exactly one of bucketName and bucketPrefix');
+      throw new ConfigError('give exactly one of bucketName and bucketPrefix', this);
     }
     const encryptionKind = props.encryption ?? 'kms';
     if (encryptionKind === 'sse-s3' && props.kmsKeyArn !== undefined) {
-      throw new ConfigError(`kmsKeyArn (${props.kmsKeyArn}) needs encryption 'kms', not 'sse-s3'`);
+      throw new ConfigError(`kmsKeyArn (${props.kmsKeyArn}) needs encryption 'kms', not 'sse-s3'`, this);
     }
-    if (props.importExisting && props.bucketName === undefined) throw new ConfigError('importExisting needs bucketName: a generated name cannot be found again');
+    if (props.importExisting && props.bucketName === undefined) throw new ConfigError('importExisting needs bucketName: a generated name cannot be found again', this);
     const nameProblem = props.bucketName !== undefined && !Token.isUnresolved(props.bucketName) ? s3BucketNameProblem(props.bucketName) : undefined;
-    if (nameProblem) throw new ConfigError(`bucketName (${JSON.stringify(props.bucketName)}) ${nameProblem}`);
+    if (nameProblem) throw new ConfigError(`bucketName (${JSON.stringify(props.bucketName)}) ${nameProblem}`, this);
     const prefixProblem = props.bucketPrefix !== undefined && !Token.isUnresolved(props.bucketPrefix) ? s3BucketPrefixProblem(props.bucketPrefix) : undefined;
-    if (prefixProblem) throw new ConfigError(`bucketPrefix (${JSON.stringify(props.bucketPrefix)}) ${prefixProblem}`);
+    if (prefixProblem) throw new ConfigError(`bucketPrefix (${JSON.stringify(props.bucketPrefix)}) ${prefixProblem}`, this);
     for (const [name, days] of [['noncurrentVersionExpirationDays', props.noncurrentVersionExpirationDays], ['expirationDays', props.expirationDays]] as const) {
       if (days !== undefined && !Token.isUnresolved(days) && !(Number.isInteger(days) && days > 0)) {
-        throw new ConfigError(`${name} (${days}) must be a positive whole number of days`);
+        throw new ConfigError(`${name} (${days}) must be a positive whole number of days`, this);
       }
     }
 

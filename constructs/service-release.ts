@@ -39,10 +39,10 @@ export class ServiceRelease extends Construct {
   constructor(scope: Construct, id: string, props: ServiceReleaseProps) {
     super(scope, id);
     if (!existsSync(props.archivePath)) {
-      throw new ConfigError(`release archive ${props.archivePath} does not exist; build it with \`npm run build:service\``);
+      throw new ConfigError(`release archive ${props.archivePath} does not exist; build it with \`npm run build:service\``, this);
     }
     if (!/^[0-9a-f]{16}$/.test(props.releaseId)) {
-      throw new ConfigError(`releaseId (${JSON.stringify(props.releaseId)}) must be 16 hex digits as written in the release manifest`);
+      throw new ConfigError(`releaseId (${JSON.stringify(props.releaseId)}) must be 16 hex digits as written in the release manifest`, this);
     }
 
     this.releaseId = props.releaseId;

@@ -13,13 +13,14 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
 import { Fn, type ITerraformDependable, TerraformLocal, Token } from 'cdktf';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { iamNamePrefixProblem } from '../common/aws-names.js';
 import { ConfigError } from '../common/config-error.js';
 import { instanceArchitecture } from '../common/instance-architecture.js';
 import { fleetNamePrefix } from '../common/name-prefixes.js';
 import { BOOT_BUDGET_SECONDS, DEBIAN_AMI_OWNER, LAUNCH_HOOK_HEARTBEAT_SECONDS, LAUNCH_LIFECYCLE_HOOK, WARM_POOL_STATES } from '../constants.js';
 import { instanceReadableObjects } from './artifact-bucket.js';
+import { known } from './known.js';
 
 /** What the fleet needs to know of the load balancer in front of it. */
 export interface FleetLoadBalancer {
@@ -118,7 +119,7 @@ export class WebServerFleet extends Construct {
 
   constructor(scope: Construct, id: string, props: WebServerFleetProps) {
     super(scope, id);
-    const architecture = validate(props);
+    const architecture = validate(this, props);
     const cpuTargetPercent = props.cpuTargetPercent ?? 50;
     const instanceWarmupSeconds = props.instanceWarmupSeconds ?? BOOT_BUDGET_SECONDS;
     const tags = { Name: props.name, ...props.tags };
@@ -368,51 +369,56 @@ export function escapeTerraformTemplate(text: string): string {
   return text.replace(/\$\{(?!TfToken\[)/g, () => '$${').replace(/%\{/g, () => '%%{');
 }
 
-function validate(props: WebServerFleetProps): 'x86_64' | 'arm64' {
+function validate(scope: IConstruct, props: WebServerFleetProps): 'x86_64' | 'arm64' {
+  if (!known(props.instanceType)) {
+    throw new ConfigError('instanceType must be known at synth time, not a Terraform variable: it decides the architecture of the image and of the Node.js runtime', scope);
+  }
   const architecture = instanceArchitecture(props.instanceType);
   if (architecture === undefined) {
-    throw new ConfigError(`instanceType (${JSON.stringify(props.instanceType)}) must be a general-purpose type whose architecture can be told, such as t3.small or t4g.small`);
+    throw new ConfigError(`instanceType (${JSON.stringify(props.instanceType)}) must be a general-purpose type whose architecture can be told, such as t3.small or t4g.small`, scope);
   }
   const prefixProblem = Token.isUnresolved(props.name) ? undefined : iamNamePrefixProblem(fleetNamePrefix(props.name));
-  if (prefixProblem) throw new ConfigError(`name (${JSON.stringify(props.name)}): the role name prefix ${JSON.stringify(fleetNamePrefix(props.name))} ${prefixProblem}`);
-  if (props.amiId !== undefined && !/^ami-[0-9a-f]{8,17}$/.test(props.amiId)) {
-    throw new ConfigError(`amiId (${JSON.stringify(props.amiId)}) must look like ami-0123456789abcdef0`);
+  if (prefixProblem) throw new ConfigError(`name (${JSON.stringify(props.name)}): the role name prefix ${JSON.stringify(fleetNamePrefix(props.name))} ${prefixProblem}`, scope);
+  if (props.amiId !== undefined && known(props.amiId) && !/^ami-[0-9a-f]{8,17}$/.test(props.amiId)) {
+    throw new ConfigError(`amiId (${JSON.stringify(props.amiId)}) must look like ami-0123456789abcdef0`, scope);
   }
-  if (props.minCapacity < 0) throw new ConfigError(`minCapacity (${props.minCapacity}) must not be negative`);
-  if (props.minCapacity > props.maxCapacity) {
-    throw new ConfigError(`minCapacity (${props.minCapacity}) must not exceed maxCapacity (${props.maxCapacity})`);
+  if (known(props.minCapacity) && props.minCapacity < 0) throw new ConfigError(`minCapacity (${props.minCapacity}) must not be negative`, scope);
+  if (known(props.minCapacity, props.maxCapacity) && props.minCapacity > props.maxCapacity) {
+    throw new ConfigError(`minCapacity (${props.minCapacity}) must not exceed maxCapacity (${props.maxCapacity})`, scope);
   }
-  if (props.desiredCapacity !== undefined && (props.desiredCapacity < props.minCapacity || props.desiredCapacity > props.maxCapacity)) {
-    throw new ConfigError(`desiredCapacity (${props.desiredCapacity}) must lie within [minCapacity, maxCapacity] = [${props.minCapacity}, ${props.maxCapacity}]`);
+  if (props.desiredCapacity !== undefined && known(props.desiredCapacity, props.minCapacity, props.maxCapacity) && (props.desiredCapacity < props.minCapacity || props.desiredCapacity > props.maxCapacity)) {
+    throw new ConfigError(`desiredCapacity (${props.desiredCapacity}) must lie within [minCapacity, maxCapacity] = [${props.minCapacity}, ${props.maxCapacity}]`, scope);
   }
   const cpu = props.cpuTargetPercent ?? 50;
-  if (!(cpu > 0 && cpu <= 100)) throw new ConfigError(`cpuTargetPercent (${cpu}) must be above 0 and at most 100`);
+  if (known(cpu) && !(cpu > 0 && cpu <= 100)) throw new ConfigError(`cpuTargetPercent (${cpu}) must be above 0 and at most 100`, scope);
   if (!Token.isUnresolved(props.privateSubnetIds) && props.privateSubnetIds.length < 2) {
-    throw new ConfigError(`privateSubnetIds lists ${props.privateSubnetIds.length} subnet(s); spread the fleet over at least 2 availability zones`);
+    throw new ConfigError(`privateSubnetIds lists ${props.privateSubnetIds.length} subnet(s); spread the fleet over at least 2 availability zones`, scope);
   }
   for (const [name, value] of [['healthCheckGracePeriodSeconds', props.healthCheckGracePeriodSeconds], ['instanceWarmupSeconds', props.instanceWarmupSeconds]] as const) {
-    if (value !== undefined && !(value > 0)) throw new ConfigError(`${name} (${value}) must be a positive number of seconds`);
+    if (value !== undefined && known(value) && !(value > 0)) throw new ConfigError(`${name} (${value}) must be a positive number of seconds`, scope);
   }
-  if (props.warmPool) validateWarmPool(props.warmPool, props.spotPercentAboveBase ?? 0);
+  if (props.warmPool) validateWarmPool(scope, props.warmPool, props.spotPercentAboveBase ?? 0);
   return architecture;
 }
 
-function validateWarmPool(pool: WarmPoolProps, spotPercentAboveBase: number): void {
-  if (!Number.isInteger(pool.size) || pool.size < 1) {
+function validateWarmPool(scope: IConstruct, pool: WarmPoolProps, spotPercentAboveBase: number): void {
+  if (known(pool.size) && (!Number.isInteger(pool.size) || pool.size < 1)) {
     // Also: the provider does not send a min_size of 0, so the old size would stay (terraform-provider-aws issue 44732).
-    throw new ConfigError(`warmPool.size (${pool.size}) must be a whole number of at least 1; to have no warm pool, leave warmPool out`);
+    throw new ConfigError(`warmPool.size (${pool.size}) must be a whole number of at least 1; to have no warm pool, leave warmPool out`, scope);
   }
-  if (spotPercentAboveBase > 0) {
+  if (!known(spotPercentAboveBase) || spotPercentAboveBase > 0) {
     throw new ConfigError(
       `warmPool cannot be used with spotPercentAboveBase (${spotPercentAboveBase}): AWS adds no warm pool to a group with a mixed instances policy or Spot instances (EC2 Auto Scaling User Guide, "Warm pools", limitations)`,
+      scope,
     );
   }
-  if (pool.state !== undefined && !(WARM_POOL_STATES as readonly string[]).includes(pool.state)) {
-    throw new ConfigError(`warmPool.state (${JSON.stringify(pool.state)}) must be one of ${WARM_POOL_STATES.join(', ')}`);
+  if (pool.state !== undefined && known(pool.state) && !(WARM_POOL_STATES as readonly string[]).includes(pool.state)) {
+    throw new ConfigError(`warmPool.state (${JSON.stringify(pool.state)}) must be one of ${WARM_POOL_STATES.join(', ')}`, scope);
   }
   if (pool.state === 'Hibernated') {
     throw new ConfigError(
       'warmPool.state "Hibernated" needs an AMI that supports hibernation, and Debian\'s are not among them (EC2 User Guide, "Prerequisites for EC2 instance hibernation", supported AMIs); use "Stopped", which keeps the install and starts in seconds',
+      scope,
     );
   }
 }

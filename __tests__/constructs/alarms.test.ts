@@ -1,4 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
+import { TerraformVariable } from 'cdktf';
 import { Alarms } from '../../constructs/alarms.js';
 import { ConfigError } from '../../common/config-error.js';
 import { dataOf, onlyResource, resourcesOf, synthScope } from '../synth.js';
@@ -35,7 +36,18 @@ describe('Alarms', () => {
 
   test('refuses a zero threshold', () => {
     expect(() => synthScope((scope) => new Alarms(scope, 'Alarms', { name: 'n', loadBalancerArnSuffix: 'a', targetGroupArnSuffix: 'b', errorsPerMinuteThreshold: 0 }))).toThrow(
-      new ConfigError('errorsPerMinuteThreshold (0) must be positive'),
+      new ConfigError('stack/Alarms: errorsPerMinuteThreshold (0) must be positive'),
     );
+  });
+
+  test('skips what is known only at deploy time (Terraform variables) and passes it through, descriptions included', () => {
+    const out = synthScope((scope) => {
+      const deployTime = (name: string) => new TerraformVariable(scope, name, { type: 'number' }).numberValue;
+      new Alarms(scope, 'Alarms', { name: 'n', loadBalancerArnSuffix: 'a', targetGroupArnSuffix: 'b', errorsPerMinuteThreshold: deployTime('errors'), p99ResponseTimeSeconds: deployTime('p99') });
+    });
+    const thresholds = Object.values(resourcesOf(out, 'aws_cloudwatch_metric_alarm')).map((alarm) => alarm.threshold);
+    expect(thresholds).toEqual(expect.arrayContaining(['${var.errors}', '${var.p99}']));
+    expect(JSON.stringify(out)).toContain('p99 target response time above ${var.p99} s');
+    expect(JSON.stringify(out)).not.toMatch(/e\+\d{3}/);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
+import { TerraformVariable } from 'cdktf';
 import { ConfigError } from '../../common/config-error.js';
 import { DASHBOARD_GROUP_METRICS, Dashboard, type DashboardProps } from '../../constructs/dashboard.js';
 import { onlyResource, synthScope } from '../synth.js';
@@ -72,6 +73,12 @@ describe('Dashboard', () => {
     ['a group that does not collect what it shows (EC2 Auto Scaling User Guide: group metrics only once enabled)', { collectedGroupMetrics: ['GroupDesiredCapacity'] }, 'collectedGroupMetrics lacks GroupInServiceInstances, GroupPendingInstances: AWS publishes no group metric the group does not collect'],
     ['a CPU target over 100', { cpuTargetPercent: 120 }, 'cpuTargetPercent (120) must be above 0 and at most 100'],
   ])('refuses %s, naming the field', (_case, change, message) => {
-    expect(() => bodyOf({ ...props, ...change })).toThrow(new ConfigError(message));
+    expect(() => bodyOf({ ...props, ...change })).toThrow(new ConfigError(`stack/Dashboard: ${message}`));
+  });
+
+  test('refuses a CPU target known only at deploy time: it is drawn into the body at synth time', () => {
+    expect(() => synthScope((scope) => new Dashboard(scope, 'Dashboard', { ...props, cpuTargetPercent: new TerraformVariable(scope, 'cpu', { type: 'number' }).numberValue }))).toThrow(
+      new ConfigError("stack/Dashboard: cpuTargetPercent must be known at synth time, not a Terraform variable: it is drawn into the dashboard's body"),
+    );
   });
 });

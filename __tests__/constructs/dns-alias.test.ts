@@ -31,7 +31,7 @@ describe('DnsAlias', () => {
 
   test('refuses a name outside the hosted zone', () => {
     expect(() => synthScope((scope) => new DnsAlias(scope, 'Dns', { hostedZoneName: 'example.com', domainName: 'www.example.org' }))).toThrow(
-      new ConfigError('domainName ("www.example.org") must be inside hostedZoneName ("example.com")'),
+      new ConfigError('stack/Dns: domainName ("www.example.org") must be inside hostedZoneName ("example.com")'),
     );
     expect(() => synthScope((scope) => new DnsAlias(scope, 'Dns', { hostedZoneName: 'example.com', domainName: 'badexample.com' }))).toThrow(ConfigError);
   });

@@ -1,4 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
+import { TerraformVariable } from 'cdktf';
 import { ConfigError } from '../../common/config-error.js';
 import { LoadBalancer, type LoadBalancerProps, TLS_POLICY } from '../../constructs/load-balancer.js';
 import { dataOf, onlyResource, resourcesOf, synthScope } from '../synth.js';
@@ -106,6 +107,25 @@ describe('LoadBalancer', () => {
     ['a fast health check', { healthCheckIntervalSeconds: 2 }, 'healthCheckIntervalSeconds (2) must be between 5 and 300'],
     ['a negative drain', { deregistrationDelaySeconds: -1 }, 'deregistrationDelaySeconds (-1) must be between 0 and 3600'],
   ])('refuses %s', (_case, props, message) => {
-    expect(() => synth(props)).toThrow(new ConfigError(message));
+    expect(() => synth(props)).toThrow(new ConfigError(`stack/LoadBalancer: ${message}`));
+  });
+
+  test('skips what is known only at deploy time (Terraform variables) and passes it through', () => {
+    const out = synthScope((scope) => {
+      const deployTime = (name: string) => new TerraformVariable(scope, name, { type: 'number' }).numberValue;
+      new LoadBalancer(scope, 'LoadBalancer', {
+        ...base,
+        name: new TerraformVariable(scope, 'name', { type: 'string' }).stringValue,
+        publicSubnetIds: new TerraformVariable(scope, 'subnets', { type: 'list(string)' }).listValue,
+        idleTimeoutSeconds: deployTime('idle'),
+        healthCheckIntervalSeconds: deployTime('interval'),
+        deregistrationDelaySeconds: deployTime('drain'),
+      });
+    });
+    const lb = onlyResource(out, 'aws_lb');
+    expect([lb.name, lb.subnets, lb.idle_timeout]).toEqual(['${var.name}', '${var.subnets}', '${var.idle}']);
+    const group = onlyResource(out, 'aws_lb_target_group');
+    expect([group.health_check.interval, group.deregistration_delay]).toEqual(['${var.interval}', '${var.drain}']);
+    expect(JSON.stringify(out)).not.toMatch(/e\+\d{3}/);
   });
 });

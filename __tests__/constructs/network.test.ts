@@ -1,4 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
+import { TerraformVariable, Token } from 'cdktf';
 import { ConfigError } from '../../common/config-error.js';
 import { Network, type NetworkProps } from '../../constructs/network.js';
 import { dataOf, resourcesOf, synthScope } from '../synth.js';
@@ -122,6 +123,23 @@ describe('Network validation', () => {
       'privateSubnetIds lists 1 subnet(s) but publicSubnetIds lists 2; expected one of each per availability zone',
     ],
   ])('refuses %s', (_case, props, message) => {
-    expect(() => synthScope((scope) => new Network(scope, 'Network', props))).toThrow(new ConfigError(message));
+    expect(() => synthScope((scope) => new Network(scope, 'Network', props))).toThrow(new ConfigError(`stack/Network: ${message}`));
+  });
+
+  test('refuses what it must know at synth time as a Terraform variable, saying why', () => {
+    expect(() => synthScope((scope) => new Network(scope, 'Network', { mode: 'new', availabilityZoneCount: new TerraformVariable(scope, 'zones', { type: 'number' }).numberValue }))).toThrow(
+      new ConfigError('stack/Network: availabilityZoneCount must be known at synth time, not a Terraform variable: it decides how many subnets, NAT gateways and route tables are made'),
+    );
+    expect(() =>
+      synthScope((scope) => new Network(scope, 'Network', { mode: 'existing', vpcId: 'vpc-1', publicSubnetIds: new TerraformVariable(scope, 'public', { type: 'list(string)' }).listValue, privateSubnetIds: ['subnet-2'] })),
+    ).toThrow(new ConfigError('stack/Network: publicSubnetIds must be known at synth time, not a Terraform variable: the network reads each subnet by its id'));
+  });
+
+  test('takes private subnets known only at deploy time, and hands them on', () => {
+    let privateSubnetIds: string[] = [];
+    synthScope((scope) => {
+      privateSubnetIds = new Network(scope, 'Network', { mode: 'existing', vpcId: 'vpc-1', publicSubnetIds: ['subnet-1', 'subnet-2'], privateSubnetIds: new TerraformVariable(scope, 'private', { type: 'list(string)' }).listValue }).privateSubnetIds;
+    });
+    expect(Token.isUnresolved(privateSubnetIds)).toBe(true);
   });
 });

@@ -84,7 +84,7 @@ describe('PrivateBucket', () => {
     ['fractional expiry', { bucketName: 'a-b', expirationDays: 1.5 }, 'expirationDays (1.5) must be a positive whole number of days'],
     ['a KMS key with SSE-S3', { bucketName: 'a-b', encryption: 'sse-s3', kmsKeyArn: 'arn:aws:kms:eu-west-1:111111111111:key/k' }, "kmsKeyArn (arn:aws:kms:eu-west-1:111111111111:key/k) needs encryption 'kms', not 'sse-s3'"],
   ])('refuses %s', (_case, props, message) => {
-    expect(() => synthScope((scope) => new PrivateBucket(scope, 'Bucket', props))).toThrow(new ConfigError(message));
+    expect(() => synthScope((scope) => new PrivateBucket(scope, 'Bucket', props))).toThrow(new ConfigError(`stack/Bucket: ${message}`));
   });
 });
 

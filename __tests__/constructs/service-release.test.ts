@@ -35,10 +35,10 @@ describe('ServiceRelease', () => {
 
   test('refuses a missing archive and a malformed release id', () => {
     expect(() => synthScope((scope) => new ServiceRelease(scope, 'Release', { bucketName: 'b', archivePath: '/nope.zip', releaseId: '0123456789abcdef' }))).toThrow(
-      new ConfigError('release archive /nope.zip does not exist; build it with `npm run build:service`'),
+      new ConfigError('stack/Release: release archive /nope.zip does not exist; build it with `npm run build:service`'),
     );
     expect(() => synthScope((scope) => new ServiceRelease(scope, 'Release', { bucketName: 'b', archivePath: release.archivePath, releaseId: 'v1' }))).toThrow(
-      new ConfigError('releaseId ("v1") must be 16 hex digits as written in the release manifest'),
+      new ConfigError('stack/Release: releaseId ("v1") must be 16 hex digits as written in the release manifest'),
     );
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
+import { TerraformVariable } from 'cdktf';
 import { BOOT_BUDGET_SECONDS, LAUNCH_HOOK_HEARTBEAT_SECONDS, LAUNCH_LIFECYCLE_HOOK } from '../../constants.js';
 import { ConfigError } from '../../common/config-error.js';
 import { WebServerFleet, type WebServerFleetProps } from '../../constructs/web-server-fleet.js';
@@ -231,7 +232,33 @@ describe('WebServerFleet validation', () => {
       `name ("${'a'.repeat(34)}"): the role name prefix "${'a'.repeat(34)}-web-" has 39 characters; an IAM role name prefix may have at most 38 (names are at most 64, the provider adds 26)`,
     ],
   ])('refuses %s', (_case, props, message) => {
-    expect(() => synth(props)).toThrow(new ConfigError(message));
+    expect(() => synth(props)).toThrow(new ConfigError(`stack/Fleet: ${message}`));
+  });
+
+  test('skips what is known only at deploy time (Terraform variables), as aws-cdk does, and passes it through', () => {
+    const out = synthScope((scope) => {
+      const deployTime = (name: string) => new TerraformVariable(scope, name, { type: 'number' }).numberValue;
+      new WebServerFleet(scope, 'Fleet', {
+        ...base,
+        minCapacity: deployTime('min'),
+        maxCapacity: deployTime('max'),
+        desiredCapacity: deployTime('desired'),
+        cpuTargetPercent: deployTime('cpu'),
+        healthCheckGracePeriodSeconds: deployTime('grace'),
+        warmPool: { size: deployTime('pool') },
+      });
+    });
+    const group = onlyResource(out, 'aws_autoscaling_group');
+    expect([group.min_size, group.max_size, group.desired_capacity]).toEqual(['${var.min}', '${var.max}', '${var.desired}']);
+    expect(group.warm_pool).toEqual(expect.objectContaining({ min_size: '${var.pool}' }));
+    // AND no number token leaked as its encoded double into a string
+    expect(JSON.stringify(out)).not.toMatch(/e\+\d{3}/);
+  });
+
+  test('refuses an instance type known only at deploy time: the image and the runtime are chosen by its architecture at synth time', () => {
+    expect(() => synthScope((scope) => new WebServerFleet(scope, 'Fleet', { ...base, instanceType: new TerraformVariable(scope, 'type', { type: 'string' }).stringValue }))).toThrow(
+      new ConfigError('stack/Fleet: instanceType must be known at synth time, not a Terraform variable: it decides the architecture of the image and of the Node.js runtime'),
+    );
   });
 });
 
