@@ -132,3 +132,17 @@ export const LAUNCH_LIFECYCLE_HOOK = 'webapp-launch';
 export const LAUNCH_HOOK_HEARTBEAT_SECONDS = 600;
 /** A warm pool's states as AWS names them (fleet.warmPool.state; Hibernated is refused, README "Warm pool"). */
 export const WARM_POOL_STATES = ['Stopped', 'Running', 'Hibernated'] as const;
+
+/**
+ * The defaults of what an environment file may leave out, stated once: the configuration schema
+ * (config/schema.ts) fills them in, and the constructs fall back to the same values when used on
+ * their own. docs/configuration.md is generated from the schema.
+ */
+export const DEFAULTS = {
+  network: { vpcCidr: '10.0.0.0/16', availabilityZoneCount: 2, natGatewayPerAz: false },
+  fleet: { cpuTargetPercent: 50, rootVolumeSizeGiB: 8, spotPercentAboveBase: 0, warmPoolState: 'Stopped', warmPoolReuseOnScaleIn: false },
+  loadBalancer: { idleTimeoutSeconds: 60, accessLogRetentionDays: 90 },
+  dns: { dualStack: false },
+  artifacts: { noncurrentVersionExpirationDays: 30 },
+  service: { shutdownTimeoutSeconds: SHUTDOWN_TIMEOUT_MS / 1000, httpPlatform: HTTP_PLATFORMS[0] },
+} as const;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { s3BucketNameProblem } from '../common/aws-names.js';
 import { AWS_REGIONS } from '../common/aws-regions.js';
 import { instanceArchitecture } from '../common/instance-architecture.js';
-import { BOOT_BUDGET_SECONDS, HTTP_PLATFORMS, MIN_REQUESTS_PER_TARGET_PER_MINUTE, WARM_POOL_STATES } from '../constants.js';
+import { BOOT_BUDGET_SECONDS, DEFAULTS, HTTP_PLATFORMS, MIN_REQUESTS_PER_TARGET_PER_MINUTE, WARM_POOL_STATES } from '../constants.js';
 
 /** Rules shared by the configuration files; every message says what a value must be. */
 const awsRegion = z.string().refine((region) => AWS_REGIONS.includes(region), 'must be an AWS region such as eu-west-1');
@@ -46,13 +46,13 @@ export const projectSchema = z
 const newNetwork = z
   .object({
     mode: z.literal('new'),
-    vpcCidr: cidr.default('10.0.0.0/16'),
+    vpcCidr: cidr.default(DEFAULTS.network.vpcCidr),
     availabilityZoneCount: z
       .number()
       .int()
       .refine((n) => n === 2 || n === 3, 'must be 2 or 3 (the load balancer needs at least 2 availability zones)')
-      .default(2),
-    natGatewayPerAz: z.boolean().default(false),
+      .default(DEFAULTS.network.availabilityZoneCount),
+    natGatewayPerAz: z.boolean().default(DEFAULTS.network.natGatewayPerAz),
   })
   .strict();
 
@@ -92,7 +92,7 @@ const fleet = z
     minCapacity: z.number().int().min(0, 'must be 0 or more'),
     maxCapacity: z.number().int().min(1, 'must be 1 or more'),
     desiredCapacity: z.number().int().optional(),
-    cpuTargetPercent: z.number().gt(0, 'must be above 0 and at most 100').max(100, 'must be above 0 and at most 100').default(50),
+    cpuTargetPercent: z.number().gt(0, 'must be above 0 and at most 100').max(100, 'must be above 0 and at most 100').default(DEFAULTS.fleet.cpuTargetPercent),
     /** Requests per instance per minute (ALBRequestCountPerTarget counts per minute, not per second). */
     requestsPerTarget: z
       .number()
@@ -102,19 +102,19 @@ const fleet = z
         `counts requests per instance per minute; must be at least ${MIN_REQUESTS_PER_TARGET_PER_MINUTE} (${MIN_REQUESTS_PER_TARGET_PER_MINUTE / 60} per second: an instance serves thousands, see BENCHMARKS.md)`,
       )
       .optional(),
-    rootVolumeSizeGiB: z.number().int().min(8, 'must be at least 8 (the Debian image size)').max(1024).default(8),
+    rootVolumeSizeGiB: z.number().int().min(8, 'must be at least 8 (the Debian image size)').max(1024).default(DEFAULTS.fleet.rootVolumeSizeGiB),
     /** Customer managed KMS key for the root volumes; its policy must grant Auto Scaling (README). Default: the AWS managed aws/ebs key. */
     rootVolumeKmsKeyArn: kmsKeyArn.optional(),
     /** Default: the boot budget (constants.ts, from the measured boot; BENCHMARKS.md, "Boot budget"). */
     healthCheckGracePeriodSeconds: positiveSeconds.default(BOOT_BUDGET_SECONDS),
     instanceWarmupSeconds: positiveSeconds.default(BOOT_BUDGET_SECONDS),
-    spotPercentAboveBase: z.number().int().min(0).max(100, 'must be 0 to 100').default(0),
+    spotPercentAboveBase: z.number().int().min(0).max(100, 'must be 0 to 100').default(DEFAULTS.fleet.spotPercentAboveBase),
     /** Instances provisioned ahead and kept stopped, started on scale-out (README, "Warm pool"). */
     warmPool: z
       .object({
         size: z.number().int('must be a whole number').min(1, 'must be at least 1; to have no warm pool, leave fleet.warmPool out'),
-        state: z.enum(WARM_POOL_STATES, `must be one of ${WARM_POOL_STATES.join(', ')}`).default('Stopped'),
-        reuseOnScaleIn: z.boolean().default(false),
+        state: z.enum(WARM_POOL_STATES, `must be one of ${WARM_POOL_STATES.join(', ')}`).default(DEFAULTS.fleet.warmPoolState),
+        reuseOnScaleIn: z.boolean().default(DEFAULTS.fleet.warmPoolReuseOnScaleIn),
       })
       .strict()
       .refine((pool) => pool.state !== 'Hibernated', {
@@ -144,22 +144,22 @@ export const environmentSchema = z
   .object({
     /** Production environments default to deletion protection and access logs. */
     production: z.boolean().default(false),
-    network: z.discriminatedUnion('mode', [newNetwork, existingNetwork], { error: 'must have mode "new" or "existing"' }).default({ mode: 'new', vpcCidr: '10.0.0.0/16', availabilityZoneCount: 2, natGatewayPerAz: false }),
+    network: z.discriminatedUnion('mode', [newNetwork, existingNetwork], { error: 'must have mode "new" or "existing"' }).prefault({ mode: 'new' }),
     fleet,
     loadBalancer: z
       .object({
-        idleTimeoutSeconds: positiveSeconds.max(4000, 'must be at most 4000 seconds').default(60),
+        idleTimeoutSeconds: positiveSeconds.max(4000, 'must be at most 4000 seconds').default(DEFAULTS.loadBalancer.idleTimeoutSeconds),
         deletionProtection: z.boolean().optional(),
         accessLogs: z.boolean().optional(),
-        accessLogRetentionDays: z.number().int().positive('must be a positive number of days').default(90),
+        accessLogRetentionDays: z.number().int().positive('must be a positive number of days').default(DEFAULTS.loadBalancer.accessLogRetentionDays),
       })
       .strict()
-      .default({ idleTimeoutSeconds: 60, accessLogRetentionDays: 90 }),
+      .prefault({}),
     dns: z
       .object({
         hostedZoneName: dnsName,
         domainName: dnsName,
-        dualStack: z.boolean().default(false),
+        dualStack: z.boolean().default(DEFAULTS.dns.dualStack),
       })
       .strict()
       .refine((dns) => dns.domainName === dns.hostedZoneName || dns.domainName.endsWith(`.${dns.hostedZoneName}`), {
@@ -170,22 +170,22 @@ export const environmentSchema = z
     artifacts: z
       .object({
         kmsKeyArn: kmsKeyArn.optional(),
-        noncurrentVersionExpirationDays: z.number().int().positive('must be a positive number of days').default(30),
+        noncurrentVersionExpirationDays: z.number().int().positive('must be a positive number of days').default(DEFAULTS.artifacts.noncurrentVersionExpirationDays),
       })
       .strict()
-      .default({ noncurrentVersionExpirationDays: 30 }),
+      .prefault({}),
     alarms: z
       .object({ email: z.email('must be an email address').optional() })
       .strict()
       .default({}),
     service: z
       .object({
-        shutdownTimeoutSeconds: positiveSeconds.max(600, 'must be at most 600 seconds').default(10),
+        shutdownTimeoutSeconds: positiveSeconds.max(600, 'must be at most 600 seconds').default(DEFAULTS.service.shutdownTimeoutSeconds),
         /** The service's HTTP platform on the instances (README, "Choosing the HTTP platform"). */
-        httpPlatform: z.enum(HTTP_PLATFORMS, `must be one of ${HTTP_PLATFORMS.join(', ')}`).default(HTTP_PLATFORMS[0]),
+        httpPlatform: z.enum(HTTP_PLATFORMS, `must be one of ${HTTP_PLATFORMS.join(', ')}`).default(DEFAULTS.service.httpPlatform),
       })
       .strict()
-      .default({ shutdownTimeoutSeconds: 10, httpPlatform: HTTP_PLATFORMS[0] }),
+      .prefault({}),
   })
   .strict();
 

@@ -9,7 +9,7 @@ import { Construct, type IConstruct } from 'constructs';
 import { loadBalancerNameProblem } from '../common/aws-names.js';
 import { ConfigError } from '../common/config-error.js';
 import { accessLogBucketPrefix } from '../common/name-prefixes.js';
-import { APACHE_PORT, HEALTH_PATH } from '../constants.js';
+import { APACHE_PORT, DEFAULTS, HEALTH_PATH } from '../constants.js';
 import { known } from './known.js';
 import { PrivateBucket } from './private-bucket.js';
 
@@ -26,13 +26,13 @@ export interface LoadBalancerProps {
   readonly publicRouting?: ITerraformDependable[];
   /** Port the instances (Apache) listen on. @default APACHE_PORT (80) */
   readonly targetPort?: number;
-  /** Seconds an idle client connection is kept; must stay below Apache's KeepAliveTimeout. @default 60 */
+  /** Seconds an idle client connection is kept; must stay below Apache's KeepAliveTimeout. @default - DEFAULTS.loadBalancer.idleTimeoutSeconds (constants.ts) */
   readonly idleTimeoutSeconds?: number;
   /** Refuse deletion through the API (a Terraform variable's value works too). @default false */
   readonly deletionProtection?: boolean | IResolvable;
   /** Write access logs to a bucket made for them. @default false */
   readonly accessLogs?: boolean;
-  /** Days access logs are kept. @default 90 */
+  /** Days access logs are kept. @default - DEFAULTS.loadBalancer.accessLogRetentionDays (constants.ts) */
   readonly accessLogRetentionDays?: number;
   /**
    * Keep the access logs when the stack is destroyed, until their retention ends (the bucket refuses
@@ -68,12 +68,12 @@ export class LoadBalancer extends Construct {
 
   constructor(scope: Construct, id: string, props: LoadBalancerProps) {
     super(scope, id);
-    const idleTimeoutSeconds = props.idleTimeoutSeconds ?? 60;
+    const idleTimeoutSeconds = props.idleTimeoutSeconds ?? DEFAULTS.loadBalancer.idleTimeoutSeconds;
     const healthCheckIntervalSeconds = props.healthCheckIntervalSeconds ?? 10;
     const deregistrationDelaySeconds = props.deregistrationDelaySeconds ?? 10;
     validate(this, props, { idleTimeoutSeconds, healthCheckIntervalSeconds, deregistrationDelaySeconds });
     this.targetPort = props.targetPort ?? APACHE_PORT;
-    this.dualStack = props.dualStack ?? false;
+    this.dualStack = props.dualStack ?? DEFAULTS.dns.dualStack;
 
     const securityGroup = new SecurityGroup(this, 'SecurityGroup', {
       namePrefix: `${props.name}-alb-`,
@@ -103,7 +103,7 @@ export class LoadBalancer extends Construct {
       });
     }
 
-    const logs = props.accessLogs ? this.accessLogBucket(props, props.accessLogRetentionDays ?? 90) : undefined;
+    const logs = props.accessLogs ? this.accessLogBucket(props, props.accessLogRetentionDays ?? DEFAULTS.loadBalancer.accessLogRetentionDays) : undefined;
     // AWS refuses an internet-facing load balancer in a VPC without an internet gateway, and
     // enabling access logs writes a test object that the bucket policy must already allow.
     const waitFor = [...(props.publicRouting ?? []), ...(logs?.bucketPolicy ? [logs.bucketPolicy] : [])];

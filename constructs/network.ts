@@ -15,14 +15,15 @@ import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint/index.js';
 import { Fn, type ITerraformDependable } from 'cdktf';
 import { Construct, type IConstruct } from 'constructs';
 import { ConfigError } from '../common/config-error.js';
+import { DEFAULTS } from '../constants.js';
 import { known } from './known.js';
 
 /** A new VPC built by this construct. */
 export interface NewNetworkProps {
   readonly mode: 'new';
-  /** IPv4 range of the VPC; each subnet takes a /24 (a /20 for a /16) out of it. @default '10.0.0.0/16' */
+  /** IPv4 range of the VPC; each subnet takes a /24 (a /20 for a /16) out of it. @default - DEFAULTS.network.vpcCidr (constants.ts) */
   readonly vpcCidr?: string;
-  /** Availability zones to spread over, 2 or 3. @default 2 */
+  /** Availability zones to spread over, 2 or 3. @default - DEFAULTS.network.availabilityZoneCount (constants.ts) */
   readonly availabilityZoneCount?: number;
   /** One NAT gateway per zone (survives a zone outage) instead of one shared. @default false */
   readonly natGatewayPerAz?: boolean;
@@ -79,8 +80,8 @@ export class Network extends Construct {
       return;
     }
 
-    const vpcCidr = props.vpcCidr ?? '10.0.0.0/16';
-    const zoneCount = props.availabilityZoneCount ?? 2;
+    const vpcCidr = props.vpcCidr ?? DEFAULTS.network.vpcCidr;
+    const zoneCount = props.availabilityZoneCount ?? DEFAULTS.network.availabilityZoneCount;
     if (!known(zoneCount)) {
       throw new ConfigError('availabilityZoneCount must be known at synth time, not a Terraform variable: it decides how many subnets, NAT gateways and route tables are made', this);
     }

@@ -18,7 +18,7 @@ import { iamNamePrefixProblem } from '../common/aws-names.js';
 import { ConfigError } from '../common/config-error.js';
 import { instanceArchitecture } from '../common/instance-architecture.js';
 import { fleetNamePrefix } from '../common/name-prefixes.js';
-import { BOOT_BUDGET_SECONDS, DEBIAN_AMI_OWNER, LAUNCH_HOOK_HEARTBEAT_SECONDS, LAUNCH_LIFECYCLE_HOOK, WARM_POOL_STATES } from '../constants.js';
+import { BOOT_BUDGET_SECONDS, DEBIAN_AMI_OWNER, DEFAULTS, LAUNCH_HOOK_HEARTBEAT_SECONDS, LAUNCH_LIFECYCLE_HOOK, WARM_POOL_STATES } from '../constants.js';
 import { instanceReadableObjects } from './artifact-bucket.js';
 import { known } from './known.js';
 
@@ -53,17 +53,17 @@ export interface WebServerFleetProps {
   readonly maxCapacity: number;
   /** Capacity at creation; later applies leave it to the scaling policies. @default minCapacity */
   readonly desiredCapacity?: number;
-  /** Average CPU the target-tracking policy holds the group at, in percent. @default 50 */
+  /** Average CPU the target-tracking policy holds the group at, in percent. @default - DEFAULTS.fleet.cpuTargetPercent (constants.ts) */
   readonly cpuTargetPercent?: number;
   /** Also track ALB requests per target at this value. @default - CPU only */
   readonly requestsPerTarget?: number;
-  /** Root volume size. @default 8 */
+  /** Root volume size. @default - DEFAULTS.fleet.rootVolumeSizeGiB (constants.ts) */
   readonly rootVolumeSizeGiB?: number;
   /** Seconds after launch before ELB health checks count. @default BOOT_BUDGET_SECONDS (from the measured boot) */
   readonly healthCheckGracePeriodSeconds?: number;
   /** Seconds a new instance needs before its metrics count for scaling. @default BOOT_BUDGET_SECONDS (from the measured boot) */
   readonly instanceWarmupSeconds?: number;
-  /** Percentage of capacity above `minCapacity` run on Spot. @default 0 */
+  /** Percentage of capacity above `minCapacity` run on Spot. @default - DEFAULTS.fleet.spotPercentAboveBase (constants.ts) */
   readonly spotPercentAboveBase?: number;
   /** Bucket holding the releases; the instances may read only its release prefix. */
   readonly artifactBucketArn: string;
@@ -86,9 +86,9 @@ export interface WebServerFleetProps {
 export interface WarmPoolProps {
   /** Instances kept provisioned in the pool, whatever the group's capacity (min_size = max_group_prepared_capacity). */
   readonly size: number;
-  /** What the pooled instances are kept as. @default 'Stopped' */
+  /** What the pooled instances are kept as. @default - DEFAULTS.fleet.warmPoolState (constants.ts) */
   readonly state?: (typeof WARM_POOL_STATES)[number];
-  /** Scale-in returns instances to the pool instead of terminating them. @default false */
+  /** Scale-in returns instances to the pool instead of terminating them. @default - DEFAULTS.fleet.warmPoolReuseOnScaleIn (constants.ts) */
   readonly reuseOnScaleIn?: boolean;
 }
 
@@ -120,7 +120,7 @@ export class WebServerFleet extends Construct {
   constructor(scope: Construct, id: string, props: WebServerFleetProps) {
     super(scope, id);
     const architecture = validate(this, props);
-    const cpuTargetPercent = props.cpuTargetPercent ?? 50;
+    const cpuTargetPercent = props.cpuTargetPercent ?? DEFAULTS.fleet.cpuTargetPercent;
     const instanceWarmupSeconds = props.instanceWarmupSeconds ?? BOOT_BUDGET_SECONDS;
     const tags = { Name: props.name, ...props.tags };
 
@@ -248,7 +248,7 @@ export class WebServerFleet extends Construct {
         {
           deviceName: image.rootDeviceName,
           ebs: {
-            volumeSize: props.rootVolumeSizeGiB ?? 8,
+            volumeSize: props.rootVolumeSizeGiB ?? DEFAULTS.fleet.rootVolumeSizeGiB,
             volumeType: 'gp3',
             encrypted: 'true',
             kmsKeyId: props.rootVolumeKmsKeyArn,
@@ -268,7 +268,7 @@ export class WebServerFleet extends Construct {
     });
     const launchTemplateRef = { id: launchTemplate.id, version: Token.asString(launchTemplate.latestVersion) };
 
-    const spotPercent = props.spotPercentAboveBase ?? 0;
+    const spotPercent = props.spotPercentAboveBase ?? DEFAULTS.fleet.spotPercentAboveBase;
     const capacitySource: Partial<AutoscalingGroupConfig> =
       spotPercent > 0
         ? {
@@ -309,11 +309,11 @@ export class WebServerFleet extends Construct {
       ],
       ...(props.warmPool && {
         warmPool: {
-          poolState: props.warmPool.state ?? 'Stopped',
+          poolState: props.warmPool.state ?? DEFAULTS.fleet.warmPoolState,
           // Equal: a pool of exactly `size`, whatever the group's capacity (PutWarmPool, MaxGroupPreparedCapacity).
           minSize: props.warmPool.size,
           maxGroupPreparedCapacity: props.warmPool.size,
-          instanceReusePolicy: { reuseOnScaleIn: props.warmPool.reuseOnScaleIn ?? false },
+          instanceReusePolicy: { reuseOnScaleIn: props.warmPool.reuseOnScaleIn ?? DEFAULTS.fleet.warmPoolReuseOnScaleIn },
         },
       }),
       enabledMetrics: [...COLLECTED_GROUP_METRICS],
@@ -389,7 +389,7 @@ function validate(scope: IConstruct, props: WebServerFleetProps): 'x86_64' | 'ar
   if (props.desiredCapacity !== undefined && known(props.desiredCapacity, props.minCapacity, props.maxCapacity) && (props.desiredCapacity < props.minCapacity || props.desiredCapacity > props.maxCapacity)) {
     throw new ConfigError(`desiredCapacity (${props.desiredCapacity}) must lie within [minCapacity, maxCapacity] = [${props.minCapacity}, ${props.maxCapacity}]`, scope);
   }
-  const cpu = props.cpuTargetPercent ?? 50;
+  const cpu = props.cpuTargetPercent ?? DEFAULTS.fleet.cpuTargetPercent;
   if (known(cpu) && !(cpu > 0 && cpu <= 100)) throw new ConfigError(`cpuTargetPercent (${cpu}) must be above 0 and at most 100`, scope);
   if (!Token.isUnresolved(props.privateSubnetIds) && props.privateSubnetIds.length < 2) {
     throw new ConfigError(`privateSubnetIds lists ${props.privateSubnetIds.length} subnet(s); spread the fleet over at least 2 availability zones`, scope);
@@ -397,7 +397,7 @@ function validate(scope: IConstruct, props: WebServerFleetProps): 'x86_64' | 'ar
   for (const [name, value] of [['healthCheckGracePeriodSeconds', props.healthCheckGracePeriodSeconds], ['instanceWarmupSeconds', props.instanceWarmupSeconds]] as const) {
     if (value !== undefined && known(value) && !(value > 0)) throw new ConfigError(`${name} (${value}) must be a positive number of seconds`, scope);
   }
-  if (props.warmPool) validateWarmPool(scope, props.warmPool, props.spotPercentAboveBase ?? 0);
+  if (props.warmPool) validateWarmPool(scope, props.warmPool, props.spotPercentAboveBase ?? DEFAULTS.fleet.spotPercentAboveBase);
   return architecture;
 }
 

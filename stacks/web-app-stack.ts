@@ -3,9 +3,25 @@ import { TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load-config.js';
 import { environmentResourceName } from '../config/resource-names.js';
-import type { ProjectSettings } from '../config/schema.js';
+import type { EnvironmentSettings, ProjectSettings } from '../config/schema.js';
 import { APACHE_BALANCER_MANAGER_PORT, APACHE_PORT, LAUNCH_LIFECYCLE_HOOK, SERVICE_PORT_BASES, TAG_KEYS, WORKER_MEMORY_MAX_MEGABYTES } from '../constants.js';
-import { Alarms, ArtifactBucket, artifactBucketPrefix, ConfigError, Dashboard, DnsAlias, instanceArchitecture, instanceReadableObjects, LoadBalancer, Network, NodeRuntime, ServiceRelease, WebServerFleet } from '../constructs/index.js';
+import {
+  Alarms,
+  ArtifactBucket,
+  artifactBucketPrefix,
+  ConfigError,
+  Dashboard,
+  DnsAlias,
+  instanceArchitecture,
+  instanceReadableObjects,
+  LoadBalancer,
+  Network,
+  type NetworkProps,
+  NodeRuntime,
+  ServiceRelease,
+  WebServerFleet,
+  type WebServerFleetProps,
+} from '../constructs/index.js';
 import type { BuiltRuntime } from '../release/node-runtime.js';
 import { renderUserData } from '../provisioning/render-user-data.js';
 import { EMULATOR_AMI_IDS, emulatorProviderSettings, handleEmulatorGaps, type LocalEmulator } from './local-emulator.js';
@@ -50,7 +66,7 @@ export class WebAppStack extends TerraformStack {
     // The emulator cannot wait for a subnet's IPv6 block (moto lacks DescribeSubnets' association-id
     // filter and answers 500, which the provider retries for many minutes): IPv4 only in local mode.
     const dualStack = (settings.dns?.dualStack ?? false) && !props.emulator;
-    const network = new Network(this, 'Network', settings.network.mode === 'new' ? { ...settings.network, dualStack } : settings.network);
+    const network = new Network(this, 'Network', networkProps(settings.network, dualStack));
     const artifacts = new ArtifactBucket(this, 'Artifacts', {
       bucketPrefix: artifactBucketPrefix(name),
       kmsKeyArn: settings.artifacts.kmsKeyArn,
@@ -64,7 +80,7 @@ export class WebAppStack extends TerraformStack {
       bucketSettings: artifacts.objectSettings,
     });
     if (props.runtime.architecture !== instanceArchitecture(settings.fleet.instanceType)) {
-      throw new ConfigError(`the Node.js runtime is built for ${props.runtime.architecture}, and fleet.instanceType ${settings.fleet.instanceType} is not: pass the runtime of its architecture`);
+      throw new ConfigError(`the Node.js runtime is built for ${props.runtime.architecture}, and fleet.instanceType ${settings.fleet.instanceType} is not: pass the runtime of its architecture`, this);
     }
     // The instances read the release and the runtime through the S3 endpoint, and nothing else.
     network.limitS3EndpointTo(instanceReadableObjects(artifacts.bucketArn));
@@ -85,7 +101,7 @@ export class WebAppStack extends TerraformStack {
       description: 'Refuse deletion of the load balancer through the API; make delete_stack sets it to false first',
     });
 
-    const dns = settings.dns ? new DnsAlias(this, 'Dns', settings.dns) : undefined;
+    const dns = settings.dns ? new DnsAlias(this, 'Dns', { hostedZoneName: settings.dns.hostedZoneName, domainName: settings.dns.domainName }) : undefined;
     const loadBalancer = new LoadBalancer(this, 'LoadBalancer', {
       name,
       vpcId: network.vpcId,
@@ -111,7 +127,7 @@ export class WebAppStack extends TerraformStack {
       privateSubnetIds: network.privateSubnetIds,
       privateEgress: network.privateEgress,
       loadBalancer,
-      ...settings.fleet,
+      ...fleetProps(settings.fleet),
       // The emulator has no Debian images; local mode names one of its own for the architecture.
       amiId: props.emulator ? EMULATOR_AMI_IDS[instanceArchitecture(settings.fleet.instanceType)!] : settings.fleet.amiId,
       artifactBucketArn: artifacts.bucketArn,
@@ -164,4 +180,47 @@ export class WebAppStack extends TerraformStack {
 
     if (props.emulator) handleEmulatorGaps(this);
   }
+}
+
+/**
+ * Every field of a settings object, each named: a field added to the schema and not passed on, or a
+ * construct prop renamed, fails to compile instead of being dropped silently.
+ */
+type EveryField<Settings, Props> = { [K in keyof Required<Settings>]: K extends keyof Props ? Props[K] : never };
+
+function fleetProps(fleet: EnvironmentSettings['fleet']): EveryField<EnvironmentSettings['fleet'], WebServerFleetProps> {
+  return {
+    instanceType: fleet.instanceType,
+    amiId: fleet.amiId,
+    minCapacity: fleet.minCapacity,
+    maxCapacity: fleet.maxCapacity,
+    desiredCapacity: fleet.desiredCapacity,
+    cpuTargetPercent: fleet.cpuTargetPercent,
+    requestsPerTarget: fleet.requestsPerTarget,
+    rootVolumeSizeGiB: fleet.rootVolumeSizeGiB,
+    rootVolumeKmsKeyArn: fleet.rootVolumeKmsKeyArn,
+    healthCheckGracePeriodSeconds: fleet.healthCheckGracePeriodSeconds,
+    instanceWarmupSeconds: fleet.instanceWarmupSeconds,
+    spotPercentAboveBase: fleet.spotPercentAboveBase,
+    warmPool: fleet.warmPool && { size: fleet.warmPool.size, state: fleet.warmPool.state, reuseOnScaleIn: fleet.warmPool.reuseOnScaleIn },
+  };
+}
+
+function networkProps(network: EnvironmentSettings['network'], dualStack: boolean): NetworkProps {
+  if (network.mode === 'existing') {
+    const existing: EveryField<typeof network, Extract<NetworkProps, { mode: 'existing' }>> = {
+      mode: 'existing',
+      vpcId: network.vpcId,
+      publicSubnetIds: network.publicSubnetIds,
+      privateSubnetIds: network.privateSubnetIds,
+    };
+    return existing;
+  }
+  const created: EveryField<typeof network, Extract<NetworkProps, { mode: 'new' }>> = {
+    mode: 'new',
+    vpcCidr: network.vpcCidr,
+    availabilityZoneCount: network.availabilityZoneCount,
+    natGatewayPerAz: network.natGatewayPerAz,
+  };
+  return { ...created, dualStack };
 }

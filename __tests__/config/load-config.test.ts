@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { loadConfig } from '../../config/load-config.js';
+import { BOOT_BUDGET_SECONDS, DEFAULTS } from '../../constants.js';
 import { ConfigError } from '../../common/config-error.js';
 
 const project = { project: 'webapp', region: 'eu-west-1', stateBucketName: 'webapp-state' };
@@ -23,23 +24,24 @@ describe('loadConfig', () => {
     const config = loadConfig(writeConfig({ 'project.json': project, 'environments/dev.json': environment, 'environments/prod.json': { ...environment, production: true } }));
     expect(config.project).toEqual(project);
     expect(config.environments.map((env) => env.name)).toEqual(['dev', 'prod']);
+    // Every default from its one home (constants.ts, DEFAULTS), filled in by the schema
     expect(config.environments[0].settings).toEqual({
       production: false,
-      network: { mode: 'new', vpcCidr: '10.0.0.0/16', availabilityZoneCount: 2, natGatewayPerAz: false },
+      network: { mode: 'new', vpcCidr: DEFAULTS.network.vpcCidr, availabilityZoneCount: DEFAULTS.network.availabilityZoneCount, natGatewayPerAz: DEFAULTS.network.natGatewayPerAz },
       fleet: {
         instanceType: 't3.small',
         minCapacity: 2,
         maxCapacity: 4,
-        cpuTargetPercent: 50,
-        rootVolumeSizeGiB: 8,
-        healthCheckGracePeriodSeconds: 160,
-        instanceWarmupSeconds: 160,
-        spotPercentAboveBase: 0,
+        cpuTargetPercent: DEFAULTS.fleet.cpuTargetPercent,
+        rootVolumeSizeGiB: DEFAULTS.fleet.rootVolumeSizeGiB,
+        healthCheckGracePeriodSeconds: BOOT_BUDGET_SECONDS,
+        instanceWarmupSeconds: BOOT_BUDGET_SECONDS,
+        spotPercentAboveBase: DEFAULTS.fleet.spotPercentAboveBase,
       },
-      loadBalancer: { idleTimeoutSeconds: 60, accessLogRetentionDays: 90 },
-      artifacts: { noncurrentVersionExpirationDays: 30 },
+      loadBalancer: DEFAULTS.loadBalancer,
+      artifacts: DEFAULTS.artifacts,
       alarms: {},
-      service: { shutdownTimeoutSeconds: 10, httpPlatform: 'express' },
+      service: DEFAULTS.service,
     });
   });
 
