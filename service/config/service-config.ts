@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import * as z from 'zod';
-import { DRAIN_DELAY_MS, SERVICE_KEEP_ALIVE_TIMEOUT_MS, SERVICE_PORT, SHUTDOWN_TIMEOUT_MS } from '../../constants.js';
+import { DEFAULTS, DRAIN_DELAY_MS, SERVICE_KEEP_ALIVE_TIMEOUT_MS, SERVICE_PORT, SHUTDOWN_TIMEOUT_MS } from '../../constants.js';
 import { HTTP_PLATFORMS, type HttpPlatformName } from '../platform/http-platform.js';
 
 /** The service's settings, read once from the environment at boot. */
@@ -54,21 +54,43 @@ const boolean = z.enum(['true', 'false'], 'must be "true" or "false"').transform
 
 const directory = z.string().refine((path) => existsSync(path) && statSync(path).isDirectory(), 'must be an existing directory');
 
-const schema = z.object({
-  PORT: integer(0, 65_535).default(SERVICE_PORT),
-  HOST: host.default('127.0.0.1'),
-  RELEASE_DIR: directory.optional(),
-  SHUTDOWN_TIMEOUT_MS: integer(1, 600_000).default(SHUTDOWN_TIMEOUT_MS),
-  DRAIN_DELAY_MS: integer(0, 60_000).default(DRAIN_DELAY_MS),
-  KEEP_ALIVE_TIMEOUT_MS: integer(1_000, 3_600_000).default(SERVICE_KEEP_ALIVE_TIMEOUT_MS),
-  INSTANCE_ID: z.string().regex(/^i-[0-9a-f]{8,17}$/, 'must be an EC2 instance id such as i-0123456789abcdef0').optional(),
-  AVAILABILITY_ZONE: z.string().regex(/^[a-z]{2}-[a-z0-9-]+[a-z]$/, 'must be an availability zone such as eu-west-1a').optional(),
-  IMDS_ENABLED: boolean.default(true),
-  IMDS_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).default('http://169.254.169.254'),
-  IMDS_TIMEOUT_MS: integer(1, 10_000).default(500),
-  LOG_LEVEL: z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`).default('log'),
-  ACCESS_LOG: boolean.default(true),
-  HTTP_PLATFORM: z.enum(HTTP_PLATFORMS, `must be one of ${HTTP_PLATFORMS.join(', ')}`).default('express'),
+/** The service's environment variables: their rules, defaults and descriptions (docs/configuration.md is generated from them). */
+export const serviceEnvironmentSchema = z.object({
+  PORT: integer(0, 65_535).default(SERVICE_PORT).describe('whole number 0-65535 (0 picks a free port; the `listening` log line says which)'),
+  HOST: host.default('127.0.0.1').describe('IP address or host name; loopback because Apache is in front'),
+  RELEASE_DIR: directory.optional().meta({ description: 'an existing directory holding `public/` and `manifest.json`', defaultText: "the entry point's directory" }),
+  SHUTDOWN_TIMEOUT_MS: integer(1, 600_000).default(SHUTDOWN_TIMEOUT_MS).describe('whole number 1-600000: how long in-flight requests may take after SIGTERM'),
+  DRAIN_DELAY_MS: integer(0, 60_000)
+    .default(DRAIN_DELAY_MS)
+    .describe("whole number 0-60000: how long to go on serving after SIGTERM (with `/health` at 503) before the listener closes, so Apache's health check takes the worker out first"),
+  KEEP_ALIVE_TIMEOUT_MS: integer(1_000, 3_600_000).default(SERVICE_KEEP_ALIVE_TIMEOUT_MS).describe("whole number 1000-3600000: must stay above Apache's backend `ttl`"),
+  INSTANCE_ID: z
+    .string()
+    .regex(/^i-[0-9a-f]{8,17}$/, 'must be an EC2 instance id such as i-0123456789abcdef0')
+    .optional()
+    .meta({
+      description:
+        "the instance's id (`i-` and 8-17 hex digits), set with `AVAILABILITY_ZONE` or neither; when both are set, the service never asks the metadata service. Instances: the install script writes both to `/etc/webapp/instance.env`",
+      defaultText: 'unset',
+    }),
+  AVAILABILITY_ZONE: z
+    .string()
+    .regex(/^[a-z]{2}-[a-z0-9-]+[a-z]$/, 'must be an availability zone such as eu-west-1a')
+    .optional()
+    .meta({ description: "the instance's zone, such as `eu-west-1a`, set with `INSTANCE_ID` or neither", defaultText: 'unset' }),
+  IMDS_ENABLED: boolean.default(true).describe('`true` or `false`: look the instance up in EC2 instance metadata (instances: `false`; their workers may reach loopback only)'),
+  IMDS_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).default('http://169.254.169.254').describe('http(s) URL of the instance metadata service'),
+  IMDS_TIMEOUT_MS: integer(1, 10_000).default(500).describe('whole number 1-10000, per metadata request'),
+  LOG_LEVEL: z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`).default('log').describe(`one of ${LOG_LEVELS.map((level) => `\`${level}\``).join(', ')}`),
+  ACCESS_LOG: boolean
+    .default(true)
+    .describe(
+      "`true` or `false`: one JSON line per request. Instances set `false`: Apache's access log already records each request, the second line cost the workers about a fifth of their throughput, and journald's rate limit would drop it under load",
+    ),
+  HTTP_PLATFORM: z
+    .enum(HTTP_PLATFORMS, `must be one of ${HTTP_PLATFORMS.join(', ')}`)
+    .default(DEFAULTS.service.httpPlatform)
+    .describe("`express` or `fastify`: the HTTP platform Nest runs on (instances: the environment's `service.httpPlatform`)"),
 });
 
 /**
@@ -76,7 +98,7 @@ const schema = z.object({
  * variable, so a misconfigured instance refuses to start instead of half-working.
  */
 export function loadServiceConfig(env: NodeJS.ProcessEnv, defaults: { releaseDir: string }): ServiceConfig {
-  const result = schema.safeParse(env);
+  const result = serviceEnvironmentSchema.safeParse(env);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const name = String(issue.path[0]);
