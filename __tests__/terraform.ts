@@ -13,7 +13,7 @@ export function terraformEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 /** Fails loudly when a real component is missing: these tests never skip. */
 export function requireTerraform(): void {
   const version = spawnSync('terraform', ['version', '-json'], { encoding: 'utf8' });
-  if (version.status !== 0) throw new Error('terraform is not on PATH; the real-component tests need Terraform 1.11 (see README, "Machine prerequisites")');
+  if (version.status !== 0) throw new Error('terraform is not on PATH; the real-component tests need Terraform 1.11 (see README, "Quick start")');
   const { terraform_version: terraformVersion } = JSON.parse(version.stdout) as { terraform_version: string };
   if (!/^1\.(1[1-9]|[2-9]\d)\./.test(terraformVersion)) throw new Error(`terraform ${terraformVersion} is too old: every stack requires 1.11 or later (S3 lock files are generally available from 1.11)`);
   if (!existsSync(PROVIDER_MIRROR)) throw new Error(`the AWS provider 5.100.0 mirror is missing at ${PROVIDER_MIRROR}`);

@@ -71,7 +71,7 @@ export interface WebServerFleetProps {
   readonly artifactKmsKeyArn?: string;
   /**
    * Customer managed KMS key for the root volumes; its key policy must grant the Auto Scaling
-   * service-linked role (README, `fleet.rootVolumeKmsKeyArn`) or launches fail. Never the artifact key.
+   * service-linked role (docs/configuration.md, `fleet.rootVolumeKmsKeyArn`) or launches fail. Never the artifact key.
    * @default - the account's AWS managed EBS key (aws/ebs)
    */
   readonly rootVolumeKmsKeyArn?: string;

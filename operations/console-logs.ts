@@ -1,6 +1,6 @@
 // `make logs`: each instance's console output through ec2:GetConsoleOutput, with no SSH and no
 // agent. On Debian's images cloud-init's output, the install script's timestamped lines among it,
-// reaches the serial console (README, "Logs without SSH"); AWS keeps the last 64 KB of it.
+// reaches the serial console (docs/operations.md, `make logs`); AWS keeps the last 64 KB of it.
 // The SDK-backed ConsoleApi lives in scripts/console-logs.ts.
 import type { FleetInstance } from './status.js';
 

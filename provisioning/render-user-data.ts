@@ -223,7 +223,7 @@ export const PATCH_POLICY_FILE = {
   path: '/etc/apt/apt.conf.d/99webapp-patch-policy',
   permissions: '0644',
   content: [
-    '// The fleet is patched by replacing instances (make patch), never in place: see the README, "Patch policy".',
+    '// The fleet is patched by replacing instances (make patch), never in place: see docs/provisioning.md, "Patch policy".',
     'APT::Periodic::Enable "0";',
     'APT::Periodic::Update-Package-Lists "0";',
     'APT::Periodic::Unattended-Upgrade "0";',
@@ -242,7 +242,7 @@ export const BOOT_APT_FILE = {
   path: '/etc/apt/apt.conf.d/99webapp-boot',
   permissions: '0644',
   content: [
-    '// What an instance does not need at boot: see the README, "Boot budget".',
+    '// What an instance does not need at boot: see docs/provisioning.md, "Boot budget".',
     'Acquire::Languages "none";',
     'Acquire::IndexTargets::deb-src::Sources::DefaultEnabled "false";',
     'APT::Install-Recommends "false";',

@@ -10,7 +10,7 @@ import { accessLog } from './logging/access-log.js';
 import type { HttpPlatform } from './platform/http-platform.js';
 import { helmetHeaders } from './security/security-headers.js';
 
-/** The platform `config` names: Express unless HTTP_PLATFORM=fastify (README, "Choosing the HTTP platform"). */
+/** The platform `config` names: Express unless HTTP_PLATFORM=fastify (docs/service.md, "Choosing the HTTP platform"). */
 export async function platformOf(config: ServiceConfig): Promise<HttpPlatform> {
   return config.httpPlatform === 'fastify' ? (await import('./platform/fastify-platform.js')).fastifyPlatform : (await import('./platform/express-platform.js')).expressPlatform;
 }

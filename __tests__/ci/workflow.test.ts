@@ -109,8 +109,8 @@ describe('.github/workflows/ci.yml', () => {
     }
   });
 
-  test("the README's trust policies accept GitHub's token only for STS and for exact subjects: the plan role pull requests and main, the deploy role the environment", () => {
-    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  test("docs/deploying.md's trust policies accept GitHub's token only for STS and for exact subjects: the plan role pull requests and main, the deploy role the environment", () => {
+    const readme = readFileSync(join(root, 'docs', 'deploying.md'), 'utf8');
     const policy = (name: string) => JSON.parse(new RegExp(`\`\`\`json ${name}\n([\\s\\S]*?)\n\`\`\``).exec(readme)?.[1] ?? 'null');
     for (const [name, subject] of <[string, string | string[]][]>[
       ['plan-role-trust-policy', ['repo:OWNER/REPO:pull_request', 'repo:OWNER/REPO:ref:refs/heads/main']],
