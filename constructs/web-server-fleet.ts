@@ -96,6 +96,20 @@ export interface WarmPoolProps {
 const LAUNCH_TEMPLATE_VERSION = 'launch_template[0].version';
 const MIXED_POLICY_VERSION = 'mixed_instances_policy[0].launch_template[0].launch_template_specification[0].version';
 
+/** The instance role, its profile and the policies a first boot needs in place (IAM is eventually consistent). */
+interface InstanceRole {
+  readonly role: IamRole;
+  readonly profile: IamInstanceProfile;
+  readonly policies: IamRolePolicy[];
+  readonly releaseReadJson: string;
+}
+
+/** The launch template and the version a new group starts on. */
+interface FleetTemplate {
+  readonly template: LaunchTemplate;
+  readonly version: string;
+}
+
 /** The group's capacity metrics, collected each minute (the group's `enabled_metrics`). */
 const COLLECTED_GROUP_METRICS = ['GroupDesiredCapacity', 'GroupInServiceInstances', 'GroupPendingInstances', 'GroupTerminatingInstances', 'GroupTotalInstances'] as const;
 
@@ -120,13 +134,24 @@ export class WebServerFleet extends Construct {
   constructor(scope: Construct, id: string, props: WebServerFleetProps) {
     super(scope, id);
     const architecture = validate(this, props);
-    const cpuTargetPercent = props.cpuTargetPercent ?? DEFAULTS.fleet.cpuTargetPercent;
-    const instanceWarmupSeconds = props.instanceWarmupSeconds ?? BOOT_BUDGET_SECONDS;
-    const tags = { Name: props.name, ...props.tags };
-
     const namePrefix = fleetNamePrefix(props.name);
+    const securityGroup = this.securityGroup(props, namePrefix);
+    const role = this.instanceRole(props, namePrefix);
+    const launchTemplate = this.launchTemplate(props, namePrefix, architecture, securityGroup, role);
+    const group = this.group(props, launchTemplate, role);
+    this.cpuTargetPercent = props.cpuTargetPercent ?? DEFAULTS.fleet.cpuTargetPercent;
+    this.scalingPolicies(props, group.name, this.cpuTargetPercent);
 
-    // --- security group: in from the load balancer only, out to package mirrors and AWS APIs
+    this.autoScalingGroupName = group.name;
+    this.autoScalingGroupArn = group.arn;
+    this.securityGroupId = securityGroup.id;
+    this.launchTemplateId = launchTemplate.template.id;
+    this.roleName = role.role.name;
+    this.releaseReadPolicyJson = role.releaseReadJson;
+  }
+
+  /** In from the load balancer only; out to the package mirrors and AWS APIs over HTTPS only. */
+  private securityGroup(props: WebServerFleetProps, namePrefix: string): SecurityGroup {
     const securityGroup = new SecurityGroup(this, 'SecurityGroup', {
       namePrefix,
       description: 'Web servers: the fleet port from the load balancer only',
@@ -160,8 +185,11 @@ export class WebServerFleet extends Construct {
       toPort: 443,
       cidrIpv4: '0.0.0.0/0',
     });
+    return securityGroup;
+  }
 
-    // --- instance role: read the releases and the Node.js runtimes, nothing else (Debian's images carry no SSM agent)
+  /** Reads the releases and the Node.js runtimes, and completes its own group's launch hook; nothing else (Debian's images carry no SSM agent). */
+  private instanceRole(props: WebServerFleetProps, namePrefix: string): InstanceRole {
     const assumeRole = new DataAwsIamPolicyDocument(this, 'AssumeRolePolicy', {
       statement: [{ effect: 'Allow', actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['ec2.amazonaws.com'] }] }],
     });
@@ -218,7 +246,11 @@ export class WebServerFleet extends Construct {
     const launchHookPolicy = new IamRolePolicy(this, 'LaunchHook', { role: role.name, namePrefix: 'launch-hook-', policy: launchHook.json });
     const profile = new IamInstanceProfile(this, 'InstanceProfile', { namePrefix, role: role.name });
 
-    // --- image: resolved at plan time (instance refresh rollback refuses resolve:ssm: ids)
+    return { role, profile, policies: [releaseReadPolicy, launchHookPolicy], releaseReadJson: releaseRead.json };
+  }
+
+  /** The newest Debian 13 image for the architecture (resolved at plan time: instance refresh rollback refuses resolve:ssm: ids), and the template that boots it. */
+  private launchTemplate(props: WebServerFleetProps, namePrefix: string, architecture: 'x86_64' | 'arm64', securityGroup: SecurityGroup, role: InstanceRole): FleetTemplate {
     const debianArchitecture = architecture === 'arm64' ? 'arm64' : 'amd64';
     const image = new DataAwsAmi(this, 'Image', {
       mostRecent: true,
@@ -241,7 +273,7 @@ export class WebServerFleet extends Construct {
       description: 'Debian 13, Apache in front of the NestJS service',
       imageId: image.id,
       instanceType: props.instanceType,
-      iamInstanceProfile: { arn: profile.arn },
+      iamInstanceProfile: { arn: role.profile.arn },
       networkInterfaces: [{ associatePublicIpAddress: 'false', deleteOnTermination: 'true', securityGroups: [securityGroup.id] }],
       metadataOptions: { httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1, instanceMetadataTags: 'disabled' },
       blockDeviceMappings: [
@@ -259,14 +291,19 @@ export class WebServerFleet extends Construct {
       monitoring: { enabled: true }, // one-minute metrics for target tracking
       userData: Fn.base64gzip(userData.asString), // cloud-init unpacks gzip; 16 KB limit
       tagSpecifications: [
-        { resourceType: 'instance', tags },
-        { resourceType: 'volume', tags },
+        { resourceType: 'instance', tags: { Name: props.name, ...props.tags } },
+        { resourceType: 'volume', tags: { Name: props.name, ...props.tags } },
       ],
       updateDefaultVersion: true,
       // IAM is eventually consistent: the first boot reads the release and completes the hook with these.
-      dependsOn: [releaseReadPolicy, launchHookPolicy],
+      dependsOn: role.policies,
     });
-    const launchTemplateRef = { id: launchTemplate.id, version: Token.asString(launchTemplate.latestVersion) };
+    return { template: launchTemplate, version: Token.asString(launchTemplate.latestVersion) };
+  }
+
+  /** The group on the template's first version; the release step owns the version it runs after that. */
+  private group(props: WebServerFleetProps, launchTemplate: FleetTemplate, role: InstanceRole): AutoscalingGroup {
+    const launchTemplateRef = { id: launchTemplate.template.id, version: launchTemplate.version };
 
     const spotPercent = props.spotPercentAboveBase ?? DEFAULTS.fleet.spotPercentAboveBase;
     const capacitySource: Partial<AutoscalingGroupConfig> =
@@ -278,7 +315,7 @@ export class WebServerFleet extends Construct {
                 onDemandPercentageAboveBaseCapacity: 100 - spotPercent,
                 spotAllocationStrategy: 'price-capacity-optimized',
               },
-              launchTemplate: { launchTemplateSpecification: { launchTemplateId: launchTemplate.id, version: launchTemplateRef.version } },
+              launchTemplate: { launchTemplateSpecification: { launchTemplateId: launchTemplateRef.id, version: launchTemplateRef.version } },
             },
           }
         : { launchTemplate: launchTemplateRef };
@@ -291,7 +328,7 @@ export class WebServerFleet extends Construct {
       desiredCapacity: props.desiredCapacity ?? props.minCapacity,
       healthCheckType: 'ELB',
       healthCheckGracePeriod: props.healthCheckGracePeriodSeconds ?? BOOT_BUDGET_SECONDS,
-      defaultInstanceWarmup: instanceWarmupSeconds,
+      defaultInstanceWarmup: props.instanceWarmupSeconds ?? BOOT_BUDGET_SECONDS,
       targetGroupArns: [props.loadBalancer.targetGroupArn],
       capacityRebalance: true,
       ...capacitySource,
@@ -323,12 +360,17 @@ export class WebServerFleet extends Construct {
       // and the instance refresh moves the group, so AWS's auto rollback returns to the running one.
       lifecycle: { ignoreChanges: ['desired_capacity', spotPercent > 0 ? MIXED_POLICY_VERSION : LAUNCH_TEMPLATE_VERSION] },
       // An instance that boots before its routes exist never turns healthy (and the policy, as above).
-      dependsOn: [...(props.privateEgress ?? []), releaseReadPolicy, launchHookPolicy],
+      dependsOn: [...(props.privateEgress ?? []), ...role.policies],
     });
 
+    return group;
+  }
+
+  /** Target tracking on average CPU, and on requests per target when asked. */
+  private scalingPolicies(props: WebServerFleetProps, groupName: string, cpuTargetPercent: number): void {
     new AutoscalingPolicy(this, 'CpuTarget', {
       name: 'cpu-target',
-      autoscalingGroupName: group.name,
+      autoscalingGroupName: groupName,
       policyType: 'TargetTrackingScaling',
       targetTrackingConfiguration: {
         predefinedMetricSpecification: { predefinedMetricType: 'ASGAverageCPUUtilization' },
@@ -338,7 +380,7 @@ export class WebServerFleet extends Construct {
     if (props.requestsPerTarget !== undefined) {
       new AutoscalingPolicy(this, 'RequestTarget', {
         name: 'requests-per-target',
-        autoscalingGroupName: group.name,
+        autoscalingGroupName: groupName,
         policyType: 'TargetTrackingScaling',
         targetTrackingConfiguration: {
           predefinedMetricSpecification: {
@@ -349,14 +391,6 @@ export class WebServerFleet extends Construct {
         },
       });
     }
-
-    this.autoScalingGroupName = group.name;
-    this.cpuTargetPercent = cpuTargetPercent;
-    this.autoScalingGroupArn = group.arn;
-    this.securityGroupId = securityGroup.id;
-    this.launchTemplateId = launchTemplate.id;
-    this.roleName = role.name;
-    this.releaseReadPolicyJson = releaseRead.json;
   }
 }
 
