@@ -1,7 +1,7 @@
 import type { AwsProviderConfig } from '@cdktf/provider-aws/lib/provider/index.js';
 import type { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js';
 import type { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
-import { type S3Backend, TerraformResource } from 'cdktf';
+import { type IAspect, type S3Backend, TerraformResource } from 'cdktf';
 import type { IConstruct } from 'constructs';
 import { ConfigError } from '../common/config-error.js';
 
@@ -79,17 +79,18 @@ export const EMULATOR_IGNORED_ATTRIBUTES: Readonly<Record<string, readonly Ignor
 };
 
 /**
- * Local mode's handling of the emulator's gaps, applied to every resource under `scope` (WebAppStack
- * also leaves dual-stack off in local mode, and the release step names the new template version on the
- * group instead of an instance refresh, which moto lacks): the attributes in
- * EMULATOR_IGNORED_ATTRIBUTES go into `lifecycle.ignore_changes`.
+ * Local mode's handling of the emulator's gaps, as an aspect on the stack (WebAppStack also leaves
+ * dual-stack off in local mode, and the release step names the new template version on the group
+ * instead of an instance refresh, which moto lacks): each resource of a type in
+ * EMULATOR_IGNORED_ATTRIBUTES gets those attributes in `lifecycle.ignore_changes`, whichever construct
+ * made it. cdktf visits every construct at synth, after the stack's constructor has run.
  */
-export function handleEmulatorGaps(scope: IConstruct): void {
-  for (const node of scope.node.findAll()) {
-    if (!(node instanceof TerraformResource)) continue;
+export class EmulatorGaps implements IAspect {
+  visit(node: IConstruct): void {
+    if (!(node instanceof TerraformResource)) return;
     const attributes = (EMULATOR_IGNORED_ATTRIBUTES[node.terraformResourceType] ?? []).filter((gap) => gap.appliesTo?.(node) ?? true).map((gap) => gap.attribute);
     const existing = node.lifecycle?.ignoreChanges;
-    if (attributes.length === 0 || existing === 'all') continue;
+    if (attributes.length === 0 || existing === 'all') return;
     node.lifecycle = { ...node.lifecycle, ignoreChanges: [...(existing ?? []), ...attributes] };
   }
 }

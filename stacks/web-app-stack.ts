@@ -1,5 +1,5 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
-import { TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
+import { Aspects, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load-config.js';
 import { environmentResourceName } from '../config/resource-names.js';
@@ -24,7 +24,7 @@ import {
 } from '../constructs/index.js';
 import type { BuiltRuntime } from '../release/node-runtime.js';
 import { renderUserData } from '../provisioning/render-user-data.js';
-import { EMULATOR_AMI_IDS, emulatorProviderSettings, handleEmulatorGaps, type LocalEmulator } from './local-emulator.js';
+import { EMULATOR_AMI_IDS, EmulatorGaps, emulatorProviderSettings, type LocalEmulator } from './local-emulator.js';
 import { keepStateInBucket } from './s3-state.js';
 import { requireTerraformVersion } from './terraform-version.js';
 
@@ -178,7 +178,7 @@ export class WebAppStack extends TerraformStack {
     new TerraformOutput(this, 'node_version', { value: runtime.version });
     new TerraformOutput(this, 'dashboard_url', { value: dashboard.url, description: "The environment's CloudWatch dashboard" });
 
-    if (props.emulator) handleEmulatorGaps(this);
+    if (props.emulator) Aspects.of(this).add(new EmulatorGaps());
   }
 }
 
