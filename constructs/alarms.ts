@@ -66,7 +66,7 @@ export class Alarms extends Construct {
       deletionWindowInDays: 7,
     });
     new KmsAlias(this, 'TopicKeyAlias', { name: `alias/${props.name}-alarms`, targetKeyId: key.keyId });
-    const topic = new SnsTopic(this, 'Topic', { name: `${props.name}-alarms`, kmsMasterKeyId: key.arn });
+    const topic = new SnsTopic(this, 'Resource', { name: `${props.name}-alarms`, kmsMasterKeyId: key.arn });
     if (props.email) {
       new SnsTopicSubscription(this, 'EmailSubscription', { topicArn: topic.arn, protocol: 'email', endpoint: props.email });
     }

@@ -30,7 +30,7 @@ export class ArtifactBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: ArtifactBucketProps) {
     super(scope, id);
-    const bucket = new PrivateBucket(this, 'Bucket', {
+    const bucket = new PrivateBucket(this, 'Resource', {
       bucketPrefix: props.bucketPrefix,
       kmsKeyArn: props.kmsKeyArn,
       forceDestroy: true,

@@ -35,7 +35,7 @@ export function uploadArtifact(scope: Construct, upload: ArtifactUpload): Upload
   // A FILE asset is copied as is; cdktf's ARCHIVE type would zip with timestamps and differ per clone.
   // Its folder is named after our sha256, so cdktf does not read the file a second time for an md5 of its own.
   const asset = new TerraformAsset(scope, 'Archive', { path: upload.filePath, type: AssetType.FILE, assetHash: sha256.slice(0, 32).toUpperCase() });
-  const object = new S3Object(scope, 'Object', {
+  const object = new S3Object(scope, 'Resource', {
     bucket: upload.bucketName,
     key: upload.key,
     source: asset.path,

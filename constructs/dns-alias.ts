@@ -63,7 +63,7 @@ export class DnsAlias extends Construct {
   /** Points the name at the load balancer: A, and AAAA when it is dual-stack. */
   aliasTo(target: AliasTarget): void {
     const alias = { name: target.loadBalancerDnsName, zoneId: target.loadBalancerZoneId, evaluateTargetHealth: true };
-    new Route53Record(this, 'AliasA', { zoneId: this.zone.zoneId, name: this.domainName, type: 'A', alias });
+    new Route53Record(this, 'Resource', { zoneId: this.zone.zoneId, name: this.domainName, type: 'A', alias });
     if (target.dualStack) {
       new Route53Record(this, 'AliasAaaa', { zoneId: this.zone.zoneId, name: this.domainName, type: 'AAAA', alias });
     }

@@ -3,6 +3,7 @@ import { Lb } from '@cdktf/provider-aws/lib/lb/index.js';
 import { LbListener } from '@cdktf/provider-aws/lib/lb-listener/index.js';
 import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group/index.js';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
+import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
 import { type IResolvable, type ITerraformDependable, Token } from 'cdktf';
 import { Construct, type IConstruct } from 'constructs';
@@ -81,7 +82,7 @@ export class LoadBalancer extends Construct {
       vpcId: props.vpcId,
       lifecycle: { createBeforeDestroy: true },
     });
-    // Rules as their own resources: the fleet's construct adds the matching egress rule.
+    // Rules as their own resources; the way out to the targets is opened by allowTrafficTo.
     type Source = { cidrIpv4: string } | { cidrIpv6: string };
     const ipv4: Array<[string, number, Source]> = [
       ['HttpIn', 80, { cidrIpv4: '0.0.0.0/0' }],
@@ -175,6 +176,22 @@ export class LoadBalancer extends Construct {
     this.targetGroupArn = targetGroup.arn;
     this.targetGroupArnSuffix = targetGroup.arnSuffix;
     this.url = `${props.certificateArn ? 'https' : 'http'}://${loadBalancer.dnsName}`;
+  }
+
+  /**
+   * Lets the load balancer reach its targets' security group on the target port, and nothing else:
+   * the rule belongs to the load balancer's own security group, so the load balancer owns it (as
+   * aws-cdk's `connections.allowTo`). The fleet calls it when it joins the target group.
+   */
+  allowTrafficTo(targetSecurityGroupId: string): void {
+    new VpcSecurityGroupEgressRule(this, 'ToTargets', {
+      securityGroupId: this.securityGroupId,
+      description: 'Load balancer to the fleet port only',
+      ipProtocol: 'tcp',
+      fromPort: this.targetPort,
+      toPort: this.targetPort,
+      referencedSecurityGroupId: targetSecurityGroupId,
+    });
   }
 
   /** A bucket the regional load balancing service may write logs to, and nobody else. */

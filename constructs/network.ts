@@ -90,7 +90,7 @@ export class Network extends Construct {
     }
 
     const zones = new DataAwsAvailabilityZones(this, 'Zones', { state: 'available', filter: [{ name: 'opt-in-status', values: ['opt-in-not-required'] }] });
-    const vpc = new Vpc(this, 'Vpc', {
+    const vpc = new Vpc(this, 'Resource', {
       cidrBlock: vpcCidr,
       enableDnsHostnames: true,
       enableDnsSupport: true,

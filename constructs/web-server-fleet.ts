@@ -29,6 +29,8 @@ export interface FleetLoadBalancer {
   readonly targetPort: number;
   readonly loadBalancerArnSuffix: string;
   readonly targetGroupArnSuffix: string;
+  /** Opens the load balancer's way out to the fleet's security group (the load balancer owns that rule). */
+  allowTrafficTo(targetSecurityGroupId: string): void;
 }
 
 /** Debian's release images (debian-13-<arch>-YYYYMMDD-NNNN), not its daily builds (debian-13-<arch>-daily-...). */
@@ -166,14 +168,7 @@ export class WebServerFleet extends Construct {
       toPort: props.loadBalancer.targetPort,
       referencedSecurityGroupId: props.loadBalancer.securityGroupId,
     });
-    new VpcSecurityGroupEgressRule(this, 'LoadBalancerToFleet', {
-      securityGroupId: props.loadBalancer.securityGroupId,
-      description: 'Load balancer to the fleet port only',
-      ipProtocol: 'tcp',
-      fromPort: props.loadBalancer.targetPort,
-      toPort: props.loadBalancer.targetPort,
-      referencedSecurityGroupId: securityGroup.id,
-    });
+    props.loadBalancer.allowTrafficTo(securityGroup.id);
     // HTTPS only: Debian's EC2 image names its mirrors with https (cloud-init's generated mirror
     // lists, https://cdn-aws.deb.debian.org), the AWS CLI reaches S3 over https, and nothing else
     // leaves an instance. The boot test's root filesystem uses the image's https sources.
@@ -320,7 +315,7 @@ export class WebServerFleet extends Construct {
           }
         : { launchTemplate: launchTemplateRef };
 
-    const group = new AutoscalingGroup(this, 'Group', {
+    const group = new AutoscalingGroup(this, 'Resource', {
       name: props.name,
       vpcZoneIdentifier: props.privateSubnetIds,
       minSize: props.minCapacity,

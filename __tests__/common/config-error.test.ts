@@ -25,7 +25,7 @@ describe('ConfigError', () => {
         name: 'webapp-prod',
         vpcId: 'vpc-1',
         privateSubnetIds: ['subnet-1', 'subnet-2'],
-        loadBalancer: { securityGroupId: 'sg-1', targetGroupArn: 'arn:tg', targetPort: 80, loadBalancerArnSuffix: 'app/lb/1', targetGroupArnSuffix: 'targetgroup/tg/2' },
+        loadBalancer: { securityGroupId: 'sg-1', targetGroupArn: 'arn:tg', targetPort: 80, loadBalancerArnSuffix: 'app/lb/1', targetGroupArnSuffix: 'targetgroup/tg/2', allowTrafficTo: () => undefined },
         instanceType: 't3.small',
         minCapacity: 3,
         maxCapacity: 2,

@@ -99,6 +99,20 @@ describe('LoadBalancer', () => {
     expect(onlyResource(synth({ accessLogs: true, keepAccessLogs: true }), 'aws_s3_bucket').force_destroy).toBe(false);
   });
 
+  test('owns the rule that lets it reach its targets: the target port, to the targets\' security group only', () => {
+    const out = synthScope((scope) => new LoadBalancer(scope, 'LoadBalancer', base).allowTrafficTo('sg-fleet'));
+    expect(Object.values(resourcesOf(out, 'aws_vpc_security_group_egress_rule'))).toEqual([
+      {
+        security_group_id: expect.stringMatching(/^\$\{aws_security_group\.LoadBalancer_SecurityGroup_\w+\.id\}$/),
+        description: 'Load balancer to the fleet port only',
+        ip_protocol: 'tcp',
+        from_port: 80,
+        to_port: 80,
+        referenced_security_group_id: 'sg-fleet',
+      },
+    ]);
+  });
+
   test.each<[string, Partial<LoadBalancerProps>, string]>([
     ['a long name', { name: 'a'.repeat(33) }, `name ("${'a'.repeat(33)}") must be 1-32 letters, digits and hyphens, not starting or ending with a hyphen`],
     ['a reserved name', { name: 'internal-app' }, 'name ("internal-app") must not begin with "internal-" (Elastic Load Balancing reserves it)'],

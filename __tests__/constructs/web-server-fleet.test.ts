@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { TerraformVariable } from 'cdktf';
+import { TerraformOutput, TerraformVariable } from 'cdktf';
 import { BOOT_BUDGET_SECONDS, LAUNCH_HOOK_HEARTBEAT_SECONDS, LAUNCH_LIFECYCLE_HOOK } from '../../constants.js';
 import { ConfigError } from '../../common/config-error.js';
 import { WebServerFleet, type WebServerFleetProps } from '../../constructs/web-server-fleet.js';
@@ -9,7 +9,14 @@ const base: WebServerFleetProps = {
   name: 'webapp-dev',
   vpcId: 'vpc-1',
   privateSubnetIds: ['subnet-3', 'subnet-4'],
-  loadBalancer: { securityGroupId: 'sg-alb', targetGroupArn: 'arn:tg', targetPort: 80, loadBalancerArnSuffix: 'app/lb/1', targetGroupArnSuffix: 'targetgroup/tg/2' },
+  loadBalancer: {
+    securityGroupId: 'sg-alb',
+    targetGroupArn: 'arn:tg',
+    targetPort: 80,
+    loadBalancerArnSuffix: 'app/lb/1',
+    targetGroupArnSuffix: 'targetgroup/tg/2',
+    allowTrafficTo: () => undefined,
+  },
   instanceType: 't3.small',
   minCapacity: 2,
   maxCapacity: 4,
@@ -140,11 +147,16 @@ describe('WebServerFleet scaling', () => {
 describe('WebServerFleet network and IAM', () => {
   const out = synth();
 
-  test('lets the load balancer in on the fleet port only, and the load balancer out to the fleet only', () => {
+  test('lets the load balancer in on the fleet port only, and asks the load balancer to open its way out to the fleet', () => {
     const ingress = Object.values(resourcesOf(out, 'aws_vpc_security_group_ingress_rule'));
     expect(ingress).toEqual([expect.objectContaining({ from_port: 80, to_port: 80, ip_protocol: 'tcp', referenced_security_group_id: 'sg-alb' })]);
+    const opened = synthScope((scope) => {
+      new WebServerFleet(scope, 'Fleet', { ...base, loadBalancer: { ...base.loadBalancer, allowTrafficTo: (id) => new TerraformOutput(scope, 'opened', { value: id }) } });
+    });
+    expect(opened.output.opened.value).toMatch(/^\$\{aws_security_group\.Fleet_SecurityGroup_\w+\.id\}$/);
+    // The fleet writes no rule into the load balancer's security group itself.
     const egress = Object.values(resourcesOf(out, 'aws_vpc_security_group_egress_rule'));
-    expect(egress.find((rule) => rule.security_group_id === 'sg-alb')).toMatchObject({ from_port: 80, to_port: 80, referenced_security_group_id: expect.stringMatching(/aws_security_group/) });
+    expect(egress.filter((rule) => rule.security_group_id === 'sg-alb')).toEqual([]);
     // HTTPS out only: the image's Debian mirrors and S3 are https; nothing needs port 80.
     expect(egress.filter((rule) => rule.cidr_ipv4 === '0.0.0.0/0').map((rule) => [rule.from_port, rule.to_port])).toEqual([[443, 443]]);
   });

@@ -171,11 +171,11 @@ describe('the lifecycle of webapp-dev on the local emulator', () => {
     }
     writeFileSync(join(dir, 'cdk.tf.json'), JSON.stringify(config));
     expect(changesOf(planWithoutLock(dir))).toEqual({
-      'aws_autoscaling_group.Fleet_Group': { actions: 'update', attributes: ['default_instance_warmup'] },
+      'aws_autoscaling_group.Fleet': { actions: 'update', attributes: ['default_instance_warmup'] },
       'aws_autoscaling_policy.Fleet_CpuTarget': { actions: 'update', attributes: ['enabled', 'predictive_scaling_configuration'] },
       // A changed template gets a new version; the group's version is the release step's.
       'aws_launch_template.Fleet_LaunchTemplate': { actions: 'update', attributes: ['default_version', 'latest_version', 'tag_specifications'] },
-      'aws_vpc_security_group_egress_rule.Fleet_LoadBalancerToFleet': { actions: 'update', attributes: ['description'] },
+      'aws_vpc_security_group_egress_rule.LoadBalancer_ToTargets': { actions: 'update', attributes: ['description'] },
       'aws_vpc_security_group_ingress_rule.Fleet_FromLoadBalancer': { actions: 'update', attributes: ['description'] },
     });
   }, 300_000);
@@ -187,7 +187,7 @@ describe('the lifecycle of webapp-dev on the local emulator', () => {
     const planned = await stack('plan');
     expect(succeeded(planned)).toEqual({ status: 0, tail: '' });
     expect(changesOf(readJson(join(devDir(), 'plan.json')))).toEqual({
-      'aws_s3_object.Release_Object': { actions: 'update', attributes: ['metadata', 'source', 'source_hash', 'version_id'] },
+      'aws_s3_object.Release': { actions: 'update', attributes: ['metadata', 'source', 'source_hash', 'version_id'] },
       'aws_launch_template.Fleet_LaunchTemplate': { actions: 'update', attributes: ['default_version', 'latest_version', 'user_data'] },
     });
 

@@ -48,7 +48,7 @@ describe('secrets', () => {
     for (const statement of releaseRead.statement) {
       expect(statement.effect).toBe('Allow');
       expect(statement.actions.every((action: string) => /^s3:Get(Object|ObjectVersion)$/.test(action))).toBe(true);
-      expect(statement.resources).toEqual([`\${aws_s3_bucket.Artifacts_Bucket_88671897.arn}/${RELEASE_KEY_PREFIX}*`, `\${aws_s3_bucket.Artifacts_Bucket_88671897.arn}/${RUNTIME_KEY_PREFIX}*`]);
+      expect(statement.resources).toEqual([`\${aws_s3_bucket.Artifacts_80C0BB10.arn}/${RELEASE_KEY_PREFIX}*`, `\${aws_s3_bucket.Artifacts_80C0BB10.arn}/${RUNTIME_KEY_PREFIX}*`]);
     }
     // One more inline policy: completing its own group's launch hook (webapp-lifecycle), nothing else;
     // no managed one (Debian's images carry no SSM agent to use one).

