@@ -12,14 +12,15 @@ import { GetDashboardCommand, ListDashboardsCommand } from '@aws-sdk/client-clou
 import { DescribeLaunchTemplatesCommand, DescribeLaunchTemplateVersionsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetObjectCommand, HeadObjectCommand, ListBucketsCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect } from '@jest/globals';
 import { loadConfig } from '../../config/load-config.js';
 import { RELEASE_MANIFEST_FILE, RELEASE_OBJECT_KEY } from '../../constants.js';
 import { EMULATOR_IGNORED_ATTRIBUTES } from '../../stacks/local-emulator.js';
 import { BOOTSTRAP_STATE_KEY } from '../../stacks/state-backend-stack.js';
 import { LOCAL_MODE_MOTO_ENV, type Moto, startMoto } from '../../support/moto.js';
+import { replacedOnce } from '../edits.js';
 import { REPOSITORY_ROOT, requireTerraform, terraform, terraformEnv } from '../terraform.js';
-import { copyWorkspace, emulatorClient, emulatorCloudWatch, localModeEnv, planChanges, readJson, shortAddress, succeeded, type Workspace } from './workspace.js';
+import { copyWorkspace, emulatorClient, emulatorCloudWatch, lifecycleSteps, localModeEnv, planChanges, readJson, shortAddress, succeeded, type Workspace } from './workspace.js';
 
 const { project } = loadConfig(join(REPOSITORY_ROOT, 'config'));
 const STATE_KEY = `${project.project}/dev/terraform.tfstate`;
@@ -66,7 +67,10 @@ beforeAll(async () => {
 afterAll(() => moto?.stop());
 
 describe('the lifecycle of webapp-dev on the local emulator', () => {
-  test('create: bootstraps the state bucket and deploys, with the state in the emulator and no lock left', async () => {
+  // Each step builds on the ones before: after a failed step the rest fail at once, naming it.
+  const step = lifecycleSteps();
+
+  step('create: bootstraps the state bucket and deploys, with the state in the emulator and no lock left', async () => {
     expect(succeeded(await stack('create'))).toEqual({ status: 0, tail: '' });
 
     const manifest = readJson(join(workspace.root, 'dist', 'release', RELEASE_MANIFEST_FILE));
@@ -108,7 +112,7 @@ describe('the lifecycle of webapp-dev on the local emulator', () => {
     expect(existsSync(join(workspace.root, '.local', 'state-backend.first.tfstate'))).toBe(false);
   }, 900_000);
 
-  test('status and logs read the environment with describe calls: the release shipped, the instance, the alarms; its console', async () => {
+  step('status and logs read the environment with describe calls: the release shipped, the instance, the alarms; its console', async () => {
     const manifest = readJson(join(workspace.root, 'dist', 'release', RELEASE_MANIFEST_FILE));
     const [instance] = (await devGroup()).Instances!;
     const status = await stack('status');
@@ -133,12 +137,12 @@ describe('the lifecycle of webapp-dev on the local emulator', () => {
     expect({ status: nowhere.status, said: nowhere.output.trim() }).toEqual({ status: 1, said: 'no emulator answers at http://127.0.0.1:1: make local starts one and deploys to it' });
   }, 300_000);
 
-  test('bootstrap again changes nothing', () => {
+  step('bootstrap again changes nothing', () => {
     // terraform plan -detailed-exitcode: 0 = no changes, 2 = changes
     expect(() => terraform(workspace.stackDir('state-backend'), ['plan', '-detailed-exitcode', '-input=false', '-no-color'], localEnv())).not.toThrow();
   }, 300_000);
 
-  test('a second clone (a teammate, a CI runner) runs create_stack: it succeeds and changes nothing', async () => {
+  step('a second clone (a teammate, a CI runner) runs create_stack: it succeeds and changes nothing', async () => {
     const second = copyWorkspace();
     const run = await second.stack('create', { LOCAL_PORT: new URL(moto.endpoint).port, ENV: 'dev' });
     expect(succeeded(run)).toEqual({ status: 0, tail: '' });
@@ -149,7 +153,7 @@ describe('the lifecycle of webapp-dev on the local emulator', () => {
     expect((buckets.Buckets ?? []).filter((bucket) => bucket.Name === project.stateBucketName)).toHaveLength(1);
   }, 600_000);
 
-  test('a second plan changes no attribute of any resource, and the review says so', async () => {
+  step('a second plan changes no attribute of any resource, and the review says so', async () => {
     const run = await stack('plan');
     expect(succeeded(run)).toEqual({ status: 0, tail: '' });
     const plan = readJson(join(devDir(), 'plan.json'));
@@ -158,7 +162,7 @@ describe('the lifecycle of webapp-dev on the local emulator', () => {
     expect(run.output).toContain('**Plan review**: 0 to create, 0 to update, 0 to replace, 0 to destroy.');
   }, 300_000);
 
-  test("each emulator gap local mode ignores is still a gap: without the handling, exactly those attributes (and what follows from them) change", () => {
+  step("each emulator gap local mode ignores is still a gap: without the handling, exactly those attributes (and what follows from them) change", () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'gaps-')), 'webapp-dev');
     cpSync(devDir(), dir, { recursive: true });
     const config = readJson(join(dir, 'cdk.tf.json'));
@@ -180,7 +184,7 @@ describe('the lifecycle of webapp-dev on the local emulator', () => {
     });
   }, 300_000);
 
-  test('update_stack: a changed service changes only the release object and the launch template, replacing nothing; the release step moves the group', async () => {
+  step('update_stack: a changed service changes only the release object and the launch template, replacing nothing; the release step moves the group', async () => {
     const before = await currentRelease();
     appendFileSync(join(workspace.root, 'service', 'public', 'site.css'), '/* a change shipped by update_stack */\n');
 
@@ -218,7 +222,7 @@ describe('the lifecycle of webapp-dev on the local emulator', () => {
     expect(changesOf(planWithoutLock(devDir()))).toEqual({});
   }, 900_000);
 
-  test('rollback: the group goes back to the previous template version, whose user data fetches the previous release; no drift', async () => {
+  step('rollback: the group goes back to the previous template version, whose user data fetches the previous release; no drift', async () => {
     const run = await stack('rollback');
     expect(succeeded(run)).toEqual({ status: 0, tail: '' });
     expect(run.output).toContain('rolling webapp-dev back from launch template version 2 to 1');
@@ -238,7 +242,7 @@ describe('the lifecycle of webapp-dev on the local emulator', () => {
     expect(await groupVersion()).toBe('2');
   }, 600_000);
 
-  test('apply_plan: applies exactly the saved plan, not what changed after it, then the release step; the plan applies once, and a stale copy is refused', async () => {
+  step('apply_plan: applies exactly the saved plan, not what changed after it, then the release step; the plan applies once, and a stale copy is refused', async () => {
     const css = join(workspace.root, 'service', 'public', 'site.css');
     appendFileSync(css, '/* a change reviewed in a saved plan */\n');
     expect(succeeded(await stack('plan'))).toEqual({ status: 0, tail: '' });
@@ -266,7 +270,7 @@ describe('the lifecycle of webapp-dev on the local emulator', () => {
     expect((await currentRelease()).sha256).toBe(reviewedSha);
   }, 600_000);
 
-  test('a deploy killed halfway: the next command names the lock, its holder and the command that clears it; after clearing, a re-run converges with nothing duplicated', async () => {
+  step('a deploy killed halfway: the next command names the lock, its holder and the command that clears it; after clearing, a re-run converges with nothing duplicated', async () => {
     appendFileSync(join(workspace.root, 'service', 'public', 'site.css'), '/* a release whose deploy is killed */\n');
     const killed = spawn(join(workspace.root, 'scripts', 'stack.sh'), ['update'], {
       cwd: workspace.root,
@@ -305,7 +309,7 @@ describe('the lifecycle of webapp-dev on the local emulator', () => {
     expect(template.DefaultVersionNumber).toBeGreaterThanOrEqual(3);
   }, 900_000);
 
-  test('locking: of two applies at once, the second is refused with the state-lock error, and the state is intact', async () => {
+  step('locking: of two applies at once, the second is refused with the state-lock error, and the state is intact', async () => {
     const s3 = client(S3Client);
     const stateBefore = JSON.parse(terraform(devDir(), ['state', 'pull'], localEnv()));
     const apply = () => {
@@ -336,11 +340,11 @@ describe('the lifecycle of webapp-dev on the local emulator', () => {
     expect(stateAfter.serial).toBeGreaterThanOrEqual(stateBefore.serial);
   }, 300_000);
 
-  test('plan refuses a change that would replace the load balancer (exit 3) unless ALLOW_DESTROY=1', async () => {
+  step('plan refuses a change that would replace the load balancer (exit 3) unless ALLOW_DESTROY=1', async () => {
     const file = join(workspace.root, 'constructs', 'load-balancer.ts');
     const original = readFileSync(file, 'utf8');
     // `internal` cannot change in place: Terraform must replace the load balancer (and its listener).
-    writeFileSync(file, original.replace('internal: false,', 'internal: true,'));
+    writeFileSync(file, replacedOnce(original, 'internal: false,', 'internal: true,', 'constructs/load-balancer.ts'));
     try {
       const refused = await stack('plan');
       expect(refused.status).toBe(3);
@@ -353,7 +357,7 @@ describe('the lifecycle of webapp-dev on the local emulator', () => {
     }
   }, 300_000);
 
-  test('delete: nothing of the environment is left, and the state bucket keeps the state history', async () => {
+  step('delete: nothing of the environment is left, and the state bucket keeps the state history', async () => {
     const run = await stack('delete');
     expect(succeeded(run)).toEqual({ status: 0, tail: '' });
     expect(run.output).toMatch(/Destroy complete! Resources: \d+ destroyed/);

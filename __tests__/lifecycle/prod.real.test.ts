@@ -7,13 +7,13 @@ import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeListenersCommand, DescribeLoadBalancerAttributesCommand, DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ListHostedZonesByNameCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect } from '@jest/globals';
 import { LAUNCH_LIFECYCLE_HOOK } from '../../constants.js';
 import { accessLogBucketPrefix } from '../../common/name-prefixes.js';
 import { loadConfig } from '../../config/load-config.js';
 import { LOCAL_MODE_MOTO_ENV, type Moto, startMoto } from '../../support/moto.js';
 import { REPOSITORY_ROOT, requireTerraform, terraform } from '../terraform.js';
-import { copyWorkspace, emulatorClient, localModeEnv, succeeded, type Workspace } from './workspace.js';
+import { copyWorkspace, emulatorClient, lifecycleSteps, localModeEnv, succeeded, type Workspace } from './workspace.js';
 
 const { project, environments } = loadConfig(join(REPOSITORY_ROOT, 'config'), 'prod');
 const dns = environments[0].settings.dns!;
@@ -39,7 +39,10 @@ beforeAll(async () => {
 afterAll(() => moto?.stop());
 
 describe('webapp-prod on the local emulator', () => {
-  test('create: the hosted zone is made in the emulator, the certificate is issued, the name is an alias of the load balancer', async () => {
+  // The delete needs what the create made: after a failed create it fails at once, naming it.
+  const step = lifecycleSteps();
+
+  step('create: the hosted zone is made in the emulator, the certificate is issued, the name is an alias of the load balancer', async () => {
     expect(succeeded(await stack('create'))).toEqual({ status: 0, tail: '' });
     const outputs = JSON.parse(terraform(workspace.stackDir('webapp-prod'), ['output', '-json'], localModeEnv(moto.endpoint)));
     expect(outputs.url.value).toBe(`https://${dns.domainName}`);
@@ -70,7 +73,7 @@ describe('webapp-prod on the local emulator', () => {
     expect(status.output).toContain('Capacity: desired 3 (min 3, max 12); 3 in service, 0 pending');
   }, 900_000);
 
-  test('delete: switches the deletion protection off first, then destroys everything but the zone, the state bucket and the access logs', async () => {
+  step('delete: switches the deletion protection off first, then destroys everything but the zone, the state bucket and the access logs', async () => {
     const logBucket = (await client(S3Client).send(new ListBucketsCommand({}))).Buckets?.map((bucket) => bucket.Name!).find((name) => name.startsWith(accessLogBucketPrefix('webapp-prod')));
     expect(logBucket).toBeDefined();
     const run = await stack('delete');

@@ -5,6 +5,7 @@ import { cpSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { test } from '@jest/globals';
 import { AwsQueryProtocol } from '@aws-sdk/core/protocols';
 import { changedAttributes, type PlanJson } from '../../review/plan-review.js';
 import { FAKE_CREDENTIALS } from '../../support/moto.js';
@@ -69,3 +70,26 @@ export const localModeEnv = (endpoint: string) => ({ LOCAL_AWS_ENDPOINT: endpoin
 
 /** A stack's address without cdktf's hash suffix: aws_lb.LoadBalancer_BE9EEC3A -> aws_lb.LoadBalancer. */
 export const shortAddress = (address: string) => address.replace(/_[0-9A-F]{8}$/, '');
+
+/**
+ * The steps of one lifecycle, each a jest test run in order: once a step fails, every later step
+ * fails at once, naming the step that failed, instead of waiting out its own timeout against an
+ * environment that step never made.
+ */
+export function lifecycleSteps(): (name: string, run: () => unknown, timeoutMs?: number) => void {
+  let failed: string | undefined;
+  return (name, run, timeoutMs) =>
+    test(
+      name,
+      async () => {
+        if (failed !== undefined) throw new Error(`not run: the earlier step "${failed}" failed`);
+        try {
+          await run();
+        } catch (error) {
+          failed = name;
+          throw error;
+        }
+      },
+      timeoutMs,
+    );
+}

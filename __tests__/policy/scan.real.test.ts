@@ -4,6 +4,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from '@jest/globals';
+import { replacedOnce } from '../edits.js';
 import { REPOSITORY_ROOT, terraformEnv } from '../terraform.js';
 
 const tsx = join(REPOSITORY_ROOT, 'node_modules', '.bin', 'tsx');
@@ -46,7 +47,7 @@ describe('policy scan (checkov) of every synthesized stack', () => {
   test('fails, naming the check, when the workflow grants every job write access', () => {
     const workflow = join(mkdtempSync(join(tmpdir(), 'scan-workflow-bad-')), 'ci.yml');
     const text = readFileSync(join(REPOSITORY_ROOT, '.github', 'workflows', 'ci.yml'), 'utf8');
-    writeFileSync(workflow, text.replace(/^permissions:\n(  .*\n)+/m, 'permissions: write-all\n'));
+    writeFileSync(workflow, replacedOnce(text, /^permissions:\n(  .*\n)+/m, 'permissions: write-all\n', 'the workflow\'s top-level permissions'));
     const run = scan(stacksDir, { WORKFLOW_FILE: workflow });
     expect(run.status).toBe(1);
     expect(run.stdout).toMatch(/^FAILED workflow ci\.yml: CKV2_GHA_1 .*write-all/m);
