@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
-import { APACHE_HEALTH_CHECK_INTERVAL_SECONDS, DRAIN_DELAY_MS, HEALTH_PATH, HTTP_PLATFORMS, type HttpPlatformName, SERVICE_KEEP_ALIVE_TIMEOUT_MS, VERSION_PATH } from '../constants.js';
+import { APACHE_HEALTH_CHECK_INTERVAL_SECONDS, DRAIN_DELAY_MS, HEALTH_PATH, HTTP_PLATFORMS, type HttpPlatformName, RELEASE_ENTRY_FILE, SERVICE_KEEP_ALIVE_TIMEOUT_MS, VERSION_PATH } from '../constants.js';
 
 /** Everything an instance needs to know at boot; rendered into cloud-init user data. */
 export interface UserDataInput {
@@ -56,8 +56,23 @@ export interface UserDataInput {
   readonly lifecycleHook?: { readonly groupName: string; readonly hookName: string };
 }
 
+/** Where the instance's settings and templates live. */
+const WEBAPP_ETC = '/etc/webapp';
+/** The install script's and the boot scripts' settings (rendered below), and the workers' environment. */
+export const RELEASE_SETTINGS_FILE = `${WEBAPP_ETC}/release.env`;
+export const SERVICE_SETTINGS_FILE = `${WEBAPP_ETC}/service.env`;
 /** The instance's id and zone, written by the install script, read by the workers' unit. */
-export const INSTANCE_ENV_FILE = '/etc/webapp/instance.env';
+export const INSTANCE_ENV_FILE = `${WEBAPP_ETC}/instance.env`;
+/** The two port sets webapp-configure-workers lays out at boot, for the install script. */
+export const WORKERS_FILE = `${WEBAPP_ETC}/workers.env`;
+/** The worker unit, its drop-in and Apache's member line as templates (@PORT@ filled in per port at boot). */
+const UNIT_TEMPLATE_FILE = `${WEBAPP_ETC}/webapp.service.in`;
+const DROPIN_TEMPLATE_FILE = `${WEBAPP_ETC}/worker.conf.in`;
+const MEMBER_TEMPLATE_FILE = `${WEBAPP_ETC}/apache-member.conf.in`;
+/** Site-wide drop-ins every worker unit gets a copy of (none by default). */
+const DROPIN_EXTRAS_DIR = `${WEBAPP_ETC}/worker.conf.d`;
+/** The workers' units are this prefix and the port: webapp-3000.service. */
+const WORKER_UNIT_PREFIX = 'webapp-';
 
 /** Where the release lives on an instance: releases/<id>/ and the `current` symlink. */
 export const WEBAPP_ROOT = '/opt/webapp';
@@ -73,10 +88,10 @@ export const PACKAGES = ['apache2', 'awscli', 'python3'];
  * script switches sets live through the balancer manager and keeps this file saying the same, so a
  * later reload or restart (logrotate's, a reboot's) comes up on the set that serves.
  */
-export const APACHE_MEMBERS_FILE = '/etc/webapp/apache-members.conf';
+export const APACHE_MEMBERS_FILE = `${WEBAPP_ETC}/apache-members.conf`;
 /** The balancer manager's password (root only) and its bcrypt hash (Apache's children read it); made at boot. */
-export const BALANCER_MANAGER_SECRET_FILE = '/etc/webapp/balancer-manager.secret';
-export const BALANCER_MANAGER_USERS_FILE = '/etc/webapp/balancer-manager.htpasswd';
+export const BALANCER_MANAGER_SECRET_FILE = `${WEBAPP_ETC}/balancer-manager.secret`;
+export const BALANCER_MANAGER_USERS_FILE = `${WEBAPP_ETC}/balancer-manager.htpasswd`;
 /** Where a template line names the worker's port; webapp-configure-workers fills it in. */
 const PORT_PLACEHOLDER = '@PORT@';
 
@@ -87,7 +102,7 @@ export const MAX_WORKERS = 128;
 export const LIFECYCLE_UNIT = 'webapp-lifecycle.service';
 
 /** The systemd unit of the worker on `port`. */
-export const workerUnit = (port: number) => `webapp-${port}.service`;
+export const workerUnit = (port: number) => `${WORKER_UNIT_PREFIX}${port}.service`;
 
 /**
  * A file of provisioning/files as it lands on an instance: without its comment lines (EC2 takes 16 KB
@@ -95,11 +110,33 @@ export const workerUnit = (port: number) => `webapp-${port}.service`;
  * shebang stays.
  */
 const file = (name: string) => {
-  const [first, ...rest] = readFileSync(new URL(`./files/${name}`, import.meta.url), 'utf8').split('\n');
+  const [first, ...rest] = fillPlaceholders(readFileSync(new URL(`./files/${name}`, import.meta.url), 'utf8'), name).split('\n');
   const shebang = first.startsWith('#!') ? [first] : [];
   const body = (shebang.length > 0 ? rest : [first, ...rest]).filter((line) => !/^\s*#/.test(line));
   return [...shebang, `# provisioning/files/${name} of the webapp repository, without its comments`, ...body].join('\n');
 };
+
+/**
+ * The names the plain files share with this module, each defined once here: a file says
+ * `@RELEASE_SETTINGS_FILE@` where it needs the path, and gets it filled in as it is rendered.
+ */
+export const FILE_PLACEHOLDERS: Readonly<Record<string, string>> = {
+  RELEASE_SETTINGS_FILE,
+  SERVICE_SETTINGS_FILE,
+  INSTANCE_SETTINGS_FILE: INSTANCE_ENV_FILE,
+  WEBAPP_ROOT,
+  RELEASE_ENTRY_FILE,
+};
+
+/** `text` with every placeholder filled in; throws, naming the file, on one it does not know (@PORT@ is the boot's to fill). */
+function fillPlaceholders(text: string, name: string): string {
+  return text.replace(/@([A-Z_]+)@/g, (whole, key: string) => {
+    if (key === 'PORT') return whole;
+    const value = FILE_PLACEHOLDERS[key];
+    if (value === undefined) throw new Error(`provisioning/files/${name} names @${key}@, which render-user-data.ts does not define`);
+    return value;
+  });
+}
 
 /** The files that land on an instance, by absolute path, with their modes. */
 export function renderProvisioningFiles(input: UserDataInput): Array<{ path: string; content: string; permissions: string }> {
@@ -137,7 +174,7 @@ export function renderProvisioningFiles(input: UserDataInput): Array<{ path: str
 
   return [
     {
-      path: '/etc/webapp/release.env',
+      path: RELEASE_SETTINGS_FILE,
       permissions: '0644',
       content: env({
         AWS_REGION: input.region,
@@ -155,6 +192,12 @@ export function renderProvisioningFiles(input: UserDataInput): Array<{ path: str
         MAX_WORKERS,
         ...(input.workers !== undefined && { WORKERS: input.workers }),
         APACHE_MEMBERS: APACHE_MEMBERS_FILE,
+        WORKER_UNIT_PREFIX,
+        MEMBER_TEMPLATE: MEMBER_TEMPLATE_FILE,
+        UNIT_TEMPLATE: UNIT_TEMPLATE_FILE,
+        DROPIN_TEMPLATE: DROPIN_TEMPLATE_FILE,
+        DROPIN_EXTRAS_DIR,
+        WORKERS_FILE,
         APACHE_PORT: input.apachePort,
         BALANCER_MANAGER_URL: `http://127.0.0.1:${input.balancerManagerPort}/balancer-manager`,
         BALANCER_MANAGER_AUTH_FILE: BALANCER_MANAGER_SECRET_FILE,
@@ -168,7 +211,7 @@ export function renderProvisioningFiles(input: UserDataInput): Array<{ path: str
       }),
     },
     {
-      path: '/etc/webapp/service.env',
+      path: SERVICE_SETTINGS_FILE,
       permissions: '0644',
       content: env({
         HOST: '127.0.0.1',
@@ -191,11 +234,11 @@ export function renderProvisioningFiles(input: UserDataInput): Array<{ path: str
     // ... and the balancer manager on the loopback address only.
     { path: '/etc/apache2/ports.conf', permissions: '0644', content: `Listen ${input.apachePort}\nListen 127.0.0.1:${input.balancerManagerPort}\n` },
     { path: '/etc/apache2/conf-available/webapp-backend.conf', permissions: '0644', content: backend },
-    { path: '/etc/webapp/apache-member.conf.in', permissions: '0644', content: member },
+    { path: MEMBER_TEMPLATE_FILE, permissions: '0644', content: member },
     { path: '/etc/apache2/sites-available/webapp.conf', permissions: '0644', content: file('webapp-site.conf') },
-    { path: '/etc/webapp/webapp.service.in', permissions: '0644', content: file('webapp.service') },
+    { path: UNIT_TEMPLATE_FILE, permissions: '0644', content: file('webapp.service') },
     {
-      path: '/etc/webapp/worker.conf.in',
+      path: DROPIN_TEMPLATE_FILE,
       permissions: '0644',
       // Stop timeout above the drain delay plus the service's own shutdown bound: systemd never has to kill it.
       content: `[Service]\nEnvironment=PORT=${PORT_PLACEHOLDER}\nTimeoutStopSec=${input.shutdownTimeoutSeconds + Math.ceil(DRAIN_DELAY_MS / 1000) + 5}\nMemoryMax=${input.workerMemoryMaxMegabytes}M\n`,

@@ -1,7 +1,9 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, test } from '@jest/globals';
 import { parse } from 'yaml';
-import { BACKEND_CONNECTION_TTL_SECONDS, renderProvisioningFiles, renderUserData } from '../../provisioning/render-user-data.js';
+import { BACKEND_CONNECTION_TTL_SECONDS, FILE_PLACEHOLDERS, renderProvisioningFiles, renderUserData } from '../../provisioning/render-user-data.js';
 import { SAMPLE_INPUT } from './sample-input.js';
 import { SERVICE_KEEP_ALIVE_TIMEOUT_MS } from '../../constants.js';
 
@@ -84,6 +86,12 @@ describe('renderUserData', () => {
         'PORT_BASE_B=3200',
         'MAX_WORKERS=128',
         'APACHE_MEMBERS=/etc/webapp/apache-members.conf',
+        'WORKER_UNIT_PREFIX=webapp-',
+        'MEMBER_TEMPLATE=/etc/webapp/apache-member.conf.in',
+        'UNIT_TEMPLATE=/etc/webapp/webapp.service.in',
+        'DROPIN_TEMPLATE=/etc/webapp/worker.conf.in',
+        'DROPIN_EXTRAS_DIR=/etc/webapp/worker.conf.d',
+        'WORKERS_FILE=/etc/webapp/workers.env',
         'APACHE_PORT=80',
         'BALANCER_MANAGER_URL=http://127.0.0.1:81/balancer-manager',
         'BALANCER_MANAGER_AUTH_FILE=/etc/webapp/balancer-manager.secret',
@@ -183,5 +191,28 @@ describe('renderUserData', () => {
 
   test('matches the snapshot', () => {
     expect(userData).toMatchSnapshot();
+  });
+});
+
+describe('the names the plain files share with render-user-data.ts', () => {
+  const FILES = join(import.meta.dirname, '..', '..', 'provisioning', 'files');
+
+  test('are defined once: no file names an instance path or a worker unit itself, outside its comments', () => {
+    const literal = /\/etc\/webapp|\/opt\/webapp|webapp-\$/;
+    const offending = readdirSync(FILES).flatMap((name) =>
+      readFileSync(join(FILES, name), 'utf8')
+        .split('\n')
+        .map((line, index) => ({ where: `${name}:${index + 1}`, line }))
+        .filter(({ line }) => !/^\s*#/.test(line) && literal.test(line)),
+    );
+    expect(offending).toEqual([]);
+  });
+
+  test('are filled in as the files are rendered, and the settings file names the rest', () => {
+    const files = renderProvisioningFiles(SAMPLE_INPUT);
+    const unit = files.find((file) => file.path === '/etc/webapp/webapp.service.in')!.content;
+    expect(unit).toContain(`EnvironmentFile=${FILE_PLACEHOLDERS.SERVICE_SETTINGS_FILE}\n`);
+    expect(unit).toContain(`ExecStart=${FILE_PLACEHOLDERS.WEBAPP_ROOT}/current/node ${FILE_PLACEHOLDERS.WEBAPP_ROOT}/current/server.mjs\n`);
+    expect(files.map((file) => file.content).join('\n').match(/@[A-Z_]+@/g)?.filter((placeholder) => placeholder !== '@PORT@') ?? []).toEqual([]);
   });
 });

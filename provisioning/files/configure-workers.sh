@@ -7,11 +7,14 @@
 # Usage: webapp-configure-workers [settings-file]   (run by cloud-init at boot)
 set -eu
 
-SETTINGS=${1:-/etc/webapp/release.env}
+SETTINGS=${1:-@RELEASE_SETTINGS_FILE@}
 # shellcheck disable=SC1090
 . "$SETTINGS"
+# Every name and path comes from the settings file, which the user data renders from one definition
+# each (provisioning/render-user-data.ts); SYSTEMD_UNIT_DIR may be moved for a test.
 : "${PORT_BASE_A:?}" "${PORT_BASE_B:?}" "${MAX_WORKERS:?}" "${APACHE_MEMBERS:?}" "${BALANCER_MANAGER_AUTH_FILE:?}" "${BALANCER_MANAGER_USERS_FILE:?}"
-: "${WEBAPP_ETC:=/etc/webapp}" "${SYSTEMD_UNIT_DIR:=/etc/systemd/system}"
+: "${WORKER_UNIT_PREFIX:?}" "${MEMBER_TEMPLATE:?}" "${UNIT_TEMPLATE:?}" "${DROPIN_TEMPLATE:?}" "${DROPIN_EXTRAS_DIR:?}" "${WORKERS_FILE:?}"
+: "${SYSTEMD_UNIT_DIR:=/etc/systemd/system}"
 
 # nproc counts the CPUs this process may run on: the instance's vCPUs (WORKERS overrides).
 workers=${WORKERS:-$(nproc)}
@@ -25,8 +28,8 @@ ports_b=$(ports "$PORT_BASE_B")
 # Apache's members, from the member line template (@PORT@ is each port): the set in $1 serving, the
 # set in $2 disabled. The -a file has set A serving, the -b file set B.
 members() {
-  for port in $1; do sed "s/@PORT@/$port/g" "$WEBAPP_ETC/apache-member.conf.in"; done
-  for port in $2; do sed "s/@PORT@/$port/g; s/\$/ status=+D/" "$WEBAPP_ETC/apache-member.conf.in"; done
+  for port in $1; do sed "s/@PORT@/$port/g" "$MEMBER_TEMPLATE"; done
+  for port in $2; do sed "s/@PORT@/$port/g; s/\$/ status=+D/" "$MEMBER_TEMPLATE"; done
 }
 members "$ports_a" "$ports_b" >"${APACHE_MEMBERS%.conf}-a.conf"
 members "$ports_b" "$ports_a" >"${APACHE_MEMBERS%.conf}-b.conf"
@@ -51,14 +54,14 @@ fi
 # each with its PORT, and any site-wide worker settings from worker.conf.d/.
 mkdir -p "$SYSTEMD_UNIT_DIR"
 for port in $ports_a $ports_b; do
-  unit="$SYSTEMD_UNIT_DIR/webapp-$port.service"
-  cp "$WEBAPP_ETC/webapp.service.in" "$unit"
+  unit="$SYSTEMD_UNIT_DIR/$WORKER_UNIT_PREFIX$port.service"
+  cp "$UNIT_TEMPLATE" "$unit"
   mkdir -p "$unit.d"
-  sed "s/@PORT@/$port/g" "$WEBAPP_ETC/worker.conf.in" >"$unit.d/worker.conf"
-  for extra in "$WEBAPP_ETC"/worker.conf.d/*.conf; do
+  sed "s/@PORT@/$port/g" "$DROPIN_TEMPLATE" >"$unit.d/worker.conf"
+  for extra in "$DROPIN_EXTRAS_DIR"/*.conf; do
     [ -f "$extra" ] && cp "$extra" "$unit.d/"
   done
 done
 
-printf 'WORKERS=%s\nSERVICE_PORTS_A="%s"\nSERVICE_PORTS_B="%s"\n' "$workers" "$ports_a" "$ports_b" >"$WEBAPP_ETC/workers.env"
+printf 'WORKERS=%s\nSERVICE_PORTS_A="%s"\nSERVICE_PORTS_B="%s"\n' "$workers" "$ports_a" "$ports_b" >"$WORKERS_FILE"
 echo "webapp-configure-workers: $workers worker(s) on ports $ports_a (next release: $ports_b)" >&2

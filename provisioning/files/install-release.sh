@@ -10,18 +10,18 @@
 # Usage: webapp-install-release [settings-file]   (run by cloud-init at boot; safe to run again)
 set -eu
 
-SETTINGS=${1:-/etc/webapp/release.env}
+SETTINGS=${1:-@RELEASE_SETTINGS_FILE@}
 # shellcheck disable=SC1090
 . "$SETTINGS"
 # The two worker port sets, one worker per vCPU, as webapp-configure-workers laid them out at boot.
-# shellcheck disable=SC1091
-. "${WORKERS_SETTINGS:-/etc/webapp/workers.env}"
+# shellcheck disable=SC1090
+. "${WORKERS_FILE:?}"
 : "${AWS_REGION:?}" "${RELEASE_BUCKET:?}" "${RELEASE_KEY:?}" "${RELEASE_VERSION_ID:?}" "${RELEASE_ID:?}" "${RELEASE_SHA256:?}"
 : "${RUNTIME_KEY:?}" "${RUNTIME_VERSION_ID:?}" "${RUNTIME_SHA256:?}" "${NODE_VERSION:?}"
 : "${SERVICE_PORTS_A:?}" "${SERVICE_PORTS_B:?}" "${APACHE_MEMBERS:?}" "${APACHE_PORT:?}" "${HEALTH_PATH:?}" "${VERSION_PATH:?}"
 : "${BALANCER_MANAGER_URL:?}" "${BALANCER_MANAGER_AUTH_FILE:?}"
-: "${WEBAPP_ROOT:=/opt/webapp}" "${HEALTH_TIMEOUT_SECONDS:=60}" "${RELEASES_KEPT:=3}"
-: "${IMDS_ENDPOINT:=http://169.254.169.254}" "${INSTANCE_ENV:=/etc/webapp/instance.env}"
+: "${WEBAPP_ROOT:?}" "${IMDS_ENDPOINT:?}" "${INSTANCE_ENV:?}" "${WORKER_UNIT_PREFIX:?}"
+: "${HEALTH_TIMEOUT_SECONDS:=60}" "${RELEASES_KEPT:=3}"
 
 started_ns=$(date +%s%N)
 # Each line carries the time since the script started, so a slow phase shows.
@@ -60,7 +60,7 @@ PY
 on_workers() {
   pids=
   for port in $2; do
-    systemctl "$1" "webapp-$port.service" &
+    systemctl "$1" "$WORKER_UNIT_PREFIX$port.service" &
     pids="$pids $!"
   done
   status=0
@@ -80,7 +80,7 @@ fi
 # Starts the workers on the next set while the current ones serve; 0 once each answers 200 itself.
 start_next() {
   # A new release: the workers' compile caches hold the old one's code (the unit's CacheDirectory).
-  for port in $next_ports; do rm -rf "/var/cache/private/webapp-$port" "/var/cache/webapp-$port"; done
+  for port in $next_ports; do rm -rf "/var/cache/private/$WORKER_UNIT_PREFIX$port" "/var/cache/$WORKER_UNIT_PREFIX$port"; done
   # A failed release's workers on this set may have used up systemd's start limit (Restart=on-failure,
   # five starts in ten seconds): a release installed right after would be refused "too quickly".
   on_workers reset-failed "$next_ports" >/dev/null 2>&1 || true

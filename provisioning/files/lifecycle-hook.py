@@ -25,7 +25,7 @@ NOTHING_WAITS = "No active Lifecycle Action found"
 
 def settings():
     values = {}
-    with open(os.environ.get("WEBAPP_RELEASE_ENV", "/etc/webapp/release.env")) as env:
+    with open(os.environ.get("WEBAPP_RELEASE_ENV", "@RELEASE_SETTINGS_FILE@")) as env:
         for line in env:
             name, _, value = line.rstrip("\n").partition("=")
             if name:
