@@ -82,6 +82,11 @@ error that lists the known ones). Values in messages are cut to 100 characters (
 nested), a file over 64 KiB is refused unread, and rules that span both files (derived names, KMS keys
 in the project's region) are reported on the field they come from. Defaults are stated once, in
 \`DEFAULTS\` (constants.ts); the constructs fall back to the same values when used on their own.
+Where each setting is used: \`stacks/web-app-stack.ts\` hands it to its construct field by field
+(\`fleet.*\` to \`WebServerFleet\`, \`network.*\` to \`Network\`, \`loadBalancer.*\` to \`LoadBalancer\`,
+\`dns.*\` to \`DnsAlias\`, \`artifacts.*\` to \`ArtifactBucket\`, \`alarms.*\` to \`Alarms\`, \`service.*\` to
+the load balancer's deregistration delay and the instances' \`service.env\`), and
+[infrastructure.md](infrastructure.md) says what each construct makes of it.
 
 ## \`config/project.json\`
 
