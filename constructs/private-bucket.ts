@@ -59,6 +59,14 @@ export interface PrivateBucketProps {
    * of its settings) instead of creating it; only with `bucketName`. @default false
    */
   readonly importExisting?: boolean;
+  /**
+   * Local mode only: the lifecycle rule as the bucket's own inline `lifecycle_rule` instead of an
+   * `aws_s3_bucket_lifecycle_configuration`, whose creation the AWS provider follows with a fixed
+   * wait (ten equal reads in a row, 10 s then every 5 s: 55 s) however fast the emulator answers.
+   * The same rule reaches S3 (PutBucketLifecycleConfiguration either way); not with `importExisting`.
+   * @default false
+   */
+  readonly inlineLifecycleRule?: boolean;
 }
 
 /**
@@ -87,6 +95,7 @@ export class PrivateBucket extends Construct {
       throw new ConfigError(`kmsKeyArn (${props.kmsKeyArn}) needs encryption 'kms', not 'sse-s3'`, this);
     }
     if (props.importExisting && props.bucketName === undefined) throw new ConfigError('importExisting needs bucketName: a generated name cannot be found again', this);
+    if (props.importExisting && props.inlineLifecycleRule) throw new ConfigError('inlineLifecycleRule cannot be used with importExisting: the existing lifecycle configuration is imported as its own resource', this);
     const nameProblem = props.bucketName !== undefined && !Token.isUnresolved(props.bucketName) ? s3BucketNameProblem(props.bucketName) : undefined;
     if (nameProblem) throw new ConfigError(`bucketName (${JSON.stringify(props.bucketName)}) ${nameProblem}`, this);
     const prefixProblem = props.bucketPrefix !== undefined && !Token.isUnresolved(props.bucketPrefix) ? s3BucketPrefixProblem(props.bucketPrefix) : undefined;
@@ -97,11 +106,29 @@ export class PrivateBucket extends Construct {
       }
     }
 
+    const rule = {
+      id: 'expire-old-versions-and-uploads',
+      noncurrentDays: props.noncurrentVersionExpirationDays ?? 30,
+      abortUploadsAfterDays: 7,
+      expirationDays: props.expirationDays,
+    };
     const bucket = new S3Bucket(this, 'Resource', {
       bucket: props.bucketName,
       bucketPrefix: props.bucketPrefix,
       forceDestroy: props.forceDestroy ?? false,
       lifecycle: props.preventDestroy ? { preventDestroy: true } : undefined,
+      lifecycleRule: props.inlineLifecycleRule
+        ? [
+            {
+              id: rule.id,
+              enabled: true,
+              prefix: '',
+              noncurrentVersionExpiration: { days: rule.noncurrentDays },
+              abortIncompleteMultipartUploadDays: rule.abortUploadsAfterDays,
+              expiration: rule.expirationDays ? { days: rule.expirationDays } : { expiredObjectDeleteMarker: true },
+            },
+          ]
+        : undefined,
     });
     const versioning = new S3BucketVersioningA(this, 'Versioning', { bucket: bucket.id, versioningConfiguration: { status: 'Enabled' } });
     const encryption = new S3BucketServerSideEncryptionConfigurationA(this, 'Encryption', {
@@ -137,25 +164,27 @@ export class PrivateBucket extends Construct {
           ]),
       ...(props.policyStatements?.(bucket.arn) ?? []),
     ];
-    const lifecycle = new S3BucketLifecycleConfiguration(this, 'Lifecycle', {
-      bucket: bucket.id,
-      rule: [
-        {
-          id: 'expire-old-versions-and-uploads',
-          status: 'Enabled',
-          filter: [{ prefix: '' }],
-          noncurrentVersionExpiration: [{ noncurrentDays: props.noncurrentVersionExpirationDays ?? 30 }],
-          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
-          expiration: props.expirationDays ? [{ days: props.expirationDays }] : [{ expiredObjectDeleteMarker: true }],
-        },
-      ],
-    });
+    const lifecycle = props.inlineLifecycleRule
+      ? undefined
+      : new S3BucketLifecycleConfiguration(this, 'Lifecycle', {
+          bucket: bucket.id,
+          rule: [
+            {
+              id: rule.id,
+              status: 'Enabled',
+              filter: [{ prefix: '' }],
+              noncurrentVersionExpiration: [{ noncurrentDays: rule.noncurrentDays }],
+              abortIncompleteMultipartUpload: [{ daysAfterInitiation: rule.abortUploadsAfterDays }],
+              expiration: rule.expirationDays ? [{ days: rule.expirationDays }] : [{ expiredObjectDeleteMarker: true }],
+            },
+          ],
+        });
 
     if (statements.length > 0) {
       const policy = new DataAwsIamPolicyDocument(this, 'PolicyDocument', { statement: statements });
       // The public access block must exist first, or S3 may judge a statement public while it is not
       // there; and versioning and lifecycle too where a statement denies changing them.
-      const guarded = props.policyGuardsSettings ? [versioning, lifecycle] : [];
+      const guarded = props.policyGuardsSettings ? [versioning, ...(lifecycle ? [lifecycle] : [])] : [];
       this.bucketPolicy = new S3BucketPolicy(this, 'Policy', { bucket: bucket.id, policy: policy.json, dependsOn: [publicAccess, ...guarded] });
     }
 

@@ -87,6 +87,9 @@ export class StateBackendStack extends TerraformStack {
       noncurrentVersionExpirationDays: 90,
       denyInsecureTransport: !props.emulator,
       importExisting: props.mode === 'adopt',
+      // Local mode skips the provider's fixed 55 s wait after a lifecycle configuration (a bucket
+      // adopted keeps the resource, which its import needs); docs/deploying.md, emulator gaps.
+      inlineLifecycleRule: props.emulator !== undefined && props.mode !== 'adopt',
       policyStatements: (bucketArn) => [stateGuard(this, bucketArn, project.stateBreakGlassPrincipalArns)],
       policyGuardsSettings: true,
     });

@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { ArtifactBucket } from '../../constructs/artifact-bucket.js';
 import { ConfigError } from '../../common/config-error.js';
 import { PrivateBucket, type PrivateBucketProps } from '../../constructs/private-bucket.js';
-import { dataOf, onlyResource, synthScope } from '../synth.js';
+import { dataOf, onlyResource, resourcesOf, synthScope } from '../synth.js';
 
 describe('PrivateBucket', () => {
   const out = synthScope((scope) => new PrivateBucket(scope, 'Bucket', { bucketName: 'my-bucket' }));
@@ -77,12 +77,24 @@ describe('PrivateBucket', () => {
     expect(onlyResource(kms, 'aws_s3_bucket').lifecycle).toEqual({ prevent_destroy: true });
   });
 
+  test('with an inline lifecycle rule, its policy still waits for versioning where it guards it, and for no lifecycle resource', () => {
+    const out = synthScope((scope) => new PrivateBucket(scope, 'Bucket', { bucketName: 'b-1', inlineLifecycleRule: true, expirationDays: 5, policyGuardsSettings: true }));
+    expect(resourcesOf(out, 'aws_s3_bucket_lifecycle_configuration')).toEqual({});
+    expect(onlyResource(out, 'aws_s3_bucket').lifecycle_rule[0].expiration).toEqual({ days: 5 });
+    expect(onlyResource(out, 'aws_s3_bucket_policy').depends_on).toEqual([expect.stringMatching(/^aws_s3_bucket_public_access_block\./), expect.stringMatching(/^aws_s3_bucket_versioning\./)]);
+  });
+
   test.each<[string, PrivateBucketProps, string]>([
     ['neither name nor prefix', {}, 'give exactly one of bucketName and bucketPrefix'],
     ['both name and prefix', { bucketName: 'a-b', bucketPrefix: 'a-' }, 'give exactly one of bucketName and bucketPrefix'],
     ['zero noncurrent days', { bucketName: 'a-b', noncurrentVersionExpirationDays: 0 }, 'noncurrentVersionExpirationDays (0) must be a positive whole number of days'],
     ['fractional expiry', { bucketName: 'a-b', expirationDays: 1.5 }, 'expirationDays (1.5) must be a positive whole number of days'],
     ['a KMS key with SSE-S3', { bucketName: 'a-b', encryption: 'sse-s3', kmsKeyArn: 'arn:aws:kms:eu-west-1:111111111111:key/k' }, "kmsKeyArn (arn:aws:kms:eu-west-1:111111111111:key/k) needs encryption 'kms', not 'sse-s3'"],
+    [
+      'an inline lifecycle rule on a bucket taken over',
+      { bucketName: 'a-b', importExisting: true, inlineLifecycleRule: true },
+      'inlineLifecycleRule cannot be used with importExisting: the existing lifecycle configuration is imported as its own resource',
+    ],
   ])('refuses %s', (_case, props, message) => {
     expect(() => synthScope((scope) => new PrivateBucket(scope, 'Bucket', props))).toThrow(new ConfigError(`stack/Bucket: ${message}`));
   });

@@ -1,10 +1,10 @@
 import { describe, expect, test } from '@jest/globals';
 import { Testing } from 'cdktf';
 import { type BootstrapMode, STATE_GUARDED_ACTIONS, StateBackendStack } from '../../stacks/state-backend-stack.js';
-import { dataOf, onlyResource } from '../synth.js';
+import { dataOf, onlyResource, resourcesOf } from '../synth.js';
 
 const project = { project: 'webapp', region: 'eu-west-1', stateBucketName: 'webapp-state' };
-const synth = (mode?: BootstrapMode) => JSON.parse(Testing.synth(new StateBackendStack(Testing.app(), 'state-backend', { project, mode })));
+const synth = (mode?: BootstrapMode, emulator?: { endpoint: string }) => JSON.parse(Testing.synth(new StateBackendStack(Testing.app(), 'state-backend', { project, mode, emulator })));
 
 describe('StateBackendStack', () => {
   const synthesized = synth();
@@ -79,6 +79,28 @@ describe('StateBackendStack', () => {
 
   test('expires noncurrent versions, which lock files leave behind', () => {
     expect(onlyResource(synthesized, 'aws_s3_bucket_lifecycle_configuration').rule[0].noncurrent_version_expiration).toEqual([{ noncurrent_days: 90 }]);
+  });
+
+  test('in local mode, the same lifecycle rule inline on the bucket: the provider waits 55 s after a lifecycle configuration, whatever the emulator answers', () => {
+    const emulator = { endpoint: 'http://127.0.0.1:4566' };
+    for (const mode of [undefined, 'create'] as const) {
+      const local = synth(mode, emulator);
+      expect(resourcesOf(local, 'aws_s3_bucket_lifecycle_configuration')).toEqual({});
+      const [configured] = onlyResource(synthesized, 'aws_s3_bucket_lifecycle_configuration').rule;
+      // The rule AWS would get from the lifecycle configuration, in the inline block's words
+      expect(onlyResource(local, 'aws_s3_bucket').lifecycle_rule).toEqual([
+        {
+          id: configured.id,
+          enabled: true,
+          prefix: configured.filter[0].prefix,
+          noncurrent_version_expiration: { days: configured.noncurrent_version_expiration[0].noncurrent_days },
+          abort_incomplete_multipart_upload_days: configured.abort_incomplete_multipart_upload[0].days_after_initiation,
+          expiration: { expired_object_delete_marker: configured.expiration[0].expired_object_delete_marker },
+        },
+      ]);
+    }
+    // A bucket taken over keeps the resource its existing configuration is imported into
+    expect(Object.keys(resourcesOf(synth('adopt', emulator), 'aws_s3_bucket_lifecycle_configuration'))).toHaveLength(1);
   });
 
   test('matches the snapshot', () => {
