@@ -1,5 +1,4 @@
 import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard/index.js';
-import { Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { ConfigError } from '../common/config-error.js';
 import { known } from './known.js';
@@ -61,7 +60,7 @@ export class Dashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: DashboardProps) {
     super(scope, id);
-    if (!Token.isUnresolved(props.name) && !/^[A-Za-z0-9_-]{1,255}$/.test(props.name)) {
+    if (known(props.name) && !/^[A-Za-z0-9_-]{1,255}$/.test(props.name)) {
       throw new ConfigError(`name (${JSON.stringify(props.name)}) must be 1 to 255 letters, digits, "-" or "_" (CloudWatch dashboard names)`, this);
     }
     if (!known(props.cpuTargetPercent)) {

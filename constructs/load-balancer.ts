@@ -5,7 +5,7 @@ import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group/index.js'
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
-import { type IResolvable, type ITerraformDependable, Token } from 'cdktf';
+import { type IResolvable, type ITerraformDependable } from 'cdktf';
 import { Construct, type IConstruct } from 'constructs';
 import { loadBalancerNameProblem } from '../common/aws-names.js';
 import { ConfigError } from '../common/config-error.js';
@@ -239,9 +239,9 @@ export class LoadBalancer extends Construct {
 }
 
 function validate(scope: IConstruct, props: LoadBalancerProps, values: { idleTimeoutSeconds: number; healthCheckIntervalSeconds: number; deregistrationDelaySeconds: number }): void {
-  const nameProblem = Token.isUnresolved(props.name) ? undefined : loadBalancerNameProblem(props.name);
+  const nameProblem = known(props.name) ? loadBalancerNameProblem(props.name) : undefined;
   if (nameProblem) throw new ConfigError(`name (${JSON.stringify(props.name)}) ${nameProblem}`, scope);
-  if (!Token.isUnresolved(props.publicSubnetIds) && props.publicSubnetIds.length < 2) {
+  if (known(props.publicSubnetIds) && props.publicSubnetIds.length < 2) {
     throw new ConfigError(`publicSubnetIds lists ${props.publicSubnetIds.length} subnet(s); an Application Load Balancer needs at least 2, in different availability zones`, scope);
   }
   if (known(values.idleTimeoutSeconds) && (values.idleTimeoutSeconds < 1 || values.idleTimeoutSeconds > 4000)) {

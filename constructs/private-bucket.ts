@@ -6,10 +6,11 @@ import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy/index.j
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block/index.js';
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning/index.js';
-import { type ITerraformDependable, TerraformResource, Token } from 'cdktf';
+import { type ITerraformDependable, TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { s3BucketNameProblem, s3BucketPrefixProblem } from '../common/aws-names.js';
 import { ConfigError } from '../common/config-error.js';
+import { known } from './known.js';
 
 export interface PrivateBucketProps {
   /** Exact bucket name; give this or `bucketPrefix`. @default - none */
@@ -96,12 +97,12 @@ export class PrivateBucket extends Construct {
     }
     if (props.importExisting && props.bucketName === undefined) throw new ConfigError('importExisting needs bucketName: a generated name cannot be found again', this);
     if (props.importExisting && props.inlineLifecycleRule) throw new ConfigError('inlineLifecycleRule cannot be used with importExisting: the existing lifecycle configuration is imported as its own resource', this);
-    const nameProblem = props.bucketName !== undefined && !Token.isUnresolved(props.bucketName) ? s3BucketNameProblem(props.bucketName) : undefined;
+    const nameProblem = props.bucketName !== undefined && known(props.bucketName) ? s3BucketNameProblem(props.bucketName) : undefined;
     if (nameProblem) throw new ConfigError(`bucketName (${JSON.stringify(props.bucketName)}) ${nameProblem}`, this);
-    const prefixProblem = props.bucketPrefix !== undefined && !Token.isUnresolved(props.bucketPrefix) ? s3BucketPrefixProblem(props.bucketPrefix) : undefined;
+    const prefixProblem = props.bucketPrefix !== undefined && known(props.bucketPrefix) ? s3BucketPrefixProblem(props.bucketPrefix) : undefined;
     if (prefixProblem) throw new ConfigError(`bucketPrefix (${JSON.stringify(props.bucketPrefix)}) ${prefixProblem}`, this);
     for (const [name, days] of [['noncurrentVersionExpirationDays', props.noncurrentVersionExpirationDays], ['expirationDays', props.expirationDays]] as const) {
-      if (days !== undefined && !Token.isUnresolved(days) && !(Number.isInteger(days) && days > 0)) {
+      if (days !== undefined && known(days) && !(Number.isInteger(days) && days > 0)) {
         throw new ConfigError(`${name} (${days}) must be a positive whole number of days`, this);
       }
     }

@@ -246,6 +246,7 @@ export class WebServerFleet extends Construct {
 
   /** The newest Debian 13 image for the architecture (resolved at plan time: instance refresh rollback refuses resolve:ssm: ids), and the template that boots it. */
   private launchTemplate(props: WebServerFleetProps, namePrefix: string, architecture: 'x86_64' | 'arm64', securityGroup: SecurityGroup, role: InstanceRole): FleetTemplate {
+    const tags = { Name: props.name, ...props.tags };
     const debianArchitecture = architecture === 'arm64' ? 'arm64' : 'amd64';
     const image = new DataAwsAmi(this, 'Image', {
       mostRecent: true,
@@ -286,8 +287,8 @@ export class WebServerFleet extends Construct {
       monitoring: { enabled: true }, // one-minute metrics for target tracking
       userData: Fn.base64gzip(userData.asString), // cloud-init unpacks gzip; 16 KB limit
       tagSpecifications: [
-        { resourceType: 'instance', tags: { Name: props.name, ...props.tags } },
-        { resourceType: 'volume', tags: { Name: props.name, ...props.tags } },
+        { resourceType: 'instance', tags },
+        { resourceType: 'volume', tags },
       ],
       updateDefaultVersion: true,
       // IAM is eventually consistent: the first boot reads the release and completes the hook with these.
@@ -406,7 +407,7 @@ function validate(scope: IConstruct, props: WebServerFleetProps): 'x86_64' | 'ar
   if (architecture === undefined) {
     throw new ConfigError(`instanceType (${JSON.stringify(props.instanceType)}) must be a general-purpose type whose architecture can be told, such as t3.small or t4g.small`, scope);
   }
-  const prefixProblem = Token.isUnresolved(props.name) ? undefined : iamNamePrefixProblem(fleetNamePrefix(props.name));
+  const prefixProblem = known(props.name) ? iamNamePrefixProblem(fleetNamePrefix(props.name)) : undefined;
   if (prefixProblem) throw new ConfigError(`name (${JSON.stringify(props.name)}): the role name prefix ${JSON.stringify(fleetNamePrefix(props.name))} ${prefixProblem}`, scope);
   if (props.amiId !== undefined && known(props.amiId) && !/^ami-[0-9a-f]{8,17}$/.test(props.amiId)) {
     throw new ConfigError(`amiId (${JSON.stringify(props.amiId)}) must look like ami-0123456789abcdef0`, scope);
@@ -420,7 +421,7 @@ function validate(scope: IConstruct, props: WebServerFleetProps): 'x86_64' | 'ar
   }
   const cpu = props.cpuTargetPercent ?? DEFAULTS.fleet.cpuTargetPercent;
   if (known(cpu) && !(cpu > 0 && cpu <= 100)) throw new ConfigError(`cpuTargetPercent (${cpu}) must be above 0 and at most 100`, scope);
-  if (!Token.isUnresolved(props.privateSubnetIds) && props.privateSubnetIds.length < 2) {
+  if (known(props.privateSubnetIds) && props.privateSubnetIds.length < 2) {
     throw new ConfigError(`privateSubnetIds lists ${props.privateSubnetIds.length} subnet(s); spread the fleet over at least 2 availability zones`, scope);
   }
   for (const [name, value] of [['healthCheckGracePeriodSeconds', props.healthCheckGracePeriodSeconds], ['instanceWarmupSeconds', props.instanceWarmupSeconds]] as const) {
