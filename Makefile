@@ -14,7 +14,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 .PHONY: help local plan apply_plan status logs bootstrap create_stack update_stack rollback patch unlock delete_stack install deps system-deps venv scan test test-unit test-real typecheck build_service run synth validate rootfs bench clean
 
 # The stack commands take ENV (default dev) from the environment: make create_stack ENV=prod
-local: $(NPM_STAMP) ## Main job: start moto on loopback, bootstrap, deploy webapp-$ENV (dev) to it, print the outputs and the plan review
+local: $(NPM_STAMP) ## Main job: start moto on loopback, bootstrap, then webapp-$ENV (dev) as production deploys: plan, review, apply that plan, release step
 	scripts/stack.sh local
 
 plan: $(NPM_STAMP) ## Synth, terraform plan saved to a file, its JSON and the review; exit 3 on a protected loss unless ALLOW_DESTROY=1

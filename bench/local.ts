@@ -4,7 +4,8 @@
 // second). Phases come from scripts/stack.sh's own marks (STACK_TIMINGS=1); the slowest resources
 // from Terraform's "Creation complete after" lines.
 // Usage: npm run bench:local
-import { spawn } from 'node:child_process';
+//        COMPARE_WITH=<git revision> npm run bench:local   the same runs of that revision, interleaved
+import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -19,15 +20,25 @@ interface Run {
   readonly slowest: Array<{ resource: string; seconds: number }>;
 }
 
-function repositoryCopy(): string {
+/** A directory holding `files` (a copy of this tree, or a git revision of it) with the packages and venv linked. */
+function workingCopy(fill: (dir: string) => void): string {
   for (const needed of ['node_modules', '.venv']) {
     if (!existsSync(join(root, needed))) throw new Error(`${needed} is missing: this benchmark measures a clone whose packages and venv are installed (make deps)`);
   }
   const dir = join(mkdtempSync(join(tmpdir(), 'bench-local-')), 'repo');
-  cpSync(root, dir, { recursive: true, filter: (source) => source === root || !LEFT_OUT.has(basename(source)) });
+  mkdirSync(dir);
+  fill(dir);
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
   symlinkSync(join(root, '.venv'), join(dir, '.venv'));
   return dir;
+}
+
+const thisTree = () => workingCopy((dir) => cpSync(root, dir, { recursive: true, filter: (source) => source === root || !LEFT_OUT.has(basename(source)) }));
+
+/** The repository at `revision` (a commit the repository has), as a fresh clone would check it out. */
+function revisionTree(revision: string): string {
+  const commit = execFileSync('git', ['-C', root, 'rev-parse', '--verify', `${revision}^{commit}`], { encoding: 'utf8' }).trim();
+  return workingCopy((dir) => execFileSync('bash', ['-c', `git -C "$0" archive "$1" | tar -x -C "$2"`, root, commit, dir]));
 }
 
 function makeLocal(dir: string, port: number): Promise<Run> {
@@ -55,31 +66,56 @@ function makeLocal(dir: string, port: number): Promise<Run> {
   });
 }
 
-const dir = repositoryCopy();
-const port = await freePort();
-let first: Run;
-let second: Run;
+interface Subject {
+  readonly label: string;
+  readonly dir: string;
+  readonly port: number;
+  first?: Run;
+  second?: Run;
+}
+
+// COMPARE_WITH=<git revision>: the same two runs of that revision, interleaved with these (this tree's
+// first run, the revision's first run, then both second runs), so that both meet the same machine.
+const compareWith = process.env.COMPARE_WITH;
+const subjects: Subject[] = [{ label: 'this tree', dir: thisTree(), port: await freePort() }];
+if (compareWith) {
+  let port = await freePort();
+  while (port === subjects[0].port) port = await freePort();
+  subjects.push({ label: `at ${compareWith}`, dir: revisionTree(compareWith), port });
+}
 try {
-  first = await makeLocal(dir, port);
-  second = await makeLocal(dir, port);
+  for (const subject of subjects) subject.first = await makeLocal(subject.dir, subject.port);
+  for (const subject of subjects) subject.second = await makeLocal(subject.dir, subject.port);
 } finally {
-  const pid = join(dir, '.local', 'moto.pid');
-  if (existsSync(pid)) process.kill(Number(readFileSync(pid, 'utf8')), 'SIGKILL');
+  for (const { dir } of subjects) {
+    const pid = join(dir, '.local', 'moto.pid');
+    if (existsSync(pid)) process.kill(Number(readFileSync(pid, 'utf8')), 'SIGKILL');
+  }
 }
 
 const seconds = (ms: number | undefined) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`);
-const phaseNames = [...new Set([...first.phases, ...second.phases].map(({ phase }) => phase))];
+const phaseTable = ({ label, first, second }: Subject) => {
+  const phaseNames = [...new Set([...first!.phases, ...second!.phases].map(({ phase }) => phase))];
+  return [
+    `| phase (scripts/stack.sh marks), ${label} | first run | second run, nothing changed |`,
+    '| --- | ---: | ---: |',
+    ...phaseNames.map((phase) => `| ${phase} | ${seconds(first!.phases.find((p) => p.phase === phase)?.ms)} | ${seconds(second!.phases.find((p) => p.phase === phase)?.ms)} |`),
+    `| **total (make local, wall)** | **${seconds(first!.totalMs)}** | **${seconds(second!.totalMs)}** |`,
+    '',
+  ];
+};
+const [mine, other] = subjects;
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 const lines = [
   `make local on this machine (${cpus().length} cores, node ${process.version}, ${new Date().toISOString().slice(0, 10)}): a copy of the repository with its npm packages and venv linked, no build output, no state, no emulator running; then again with nothing changed.`,
-  'Command: npm run bench:local',
+  `Command: ${compareWith ? `COMPARE_WITH=${compareWith} ` : ''}npm run bench:local${compareWith ? ' (the two trees run in turn: first runs, then second runs)' : ''}`,
   '',
-  '| phase (scripts/stack.sh marks) | first run | second run, nothing changed |',
-  '| --- | ---: | ---: |',
-  ...phaseNames.map((phase) => `| ${phase} | ${seconds(first.phases.find((p) => p.phase === phase)?.ms)} | ${seconds(second.phases.find((p) => p.phase === phase)?.ms)} |`),
-  `| **total (make local, wall)** | **${seconds(first.totalMs)}** | **${seconds(second.totalMs)}** |`,
-  '',
-  `Slowest resources of the first run (Terraform's "Creation complete after"): ${first.slowest.map(({ resource, seconds: s }) => `${resource} ${s} s`).join('; ')}.`,
-  `Goal (issue 17): at most 90 s, 60 s hoped for: first run ${first.totalMs <= 90_000 ? 'met' : 'NOT met'}; second run ${second.totalMs <= 90_000 ? 'met' : 'NOT met'}.`,
+  ...subjects.flatMap(phaseTable),
+  ...(other
+    ? [`This tree against ${compareWith}, side by side: first run ${ratio(mine.first!.totalMs, other.first!.totalMs)}, second run ${ratio(mine.second!.totalMs, other.second!.totalMs)}.`, '']
+    : []),
+  `Slowest resources of the first run (Terraform's "Creation complete after"): ${mine.first!.slowest.map(({ resource, seconds: s }) => `${resource} ${s} s`).join('; ')}.`,
+  `Goal (issue 17): at most 90 s, 60 s hoped for: first run ${mine.first!.totalMs <= 90_000 ? 'met' : 'NOT met'}; second run ${mine.second!.totalMs <= 90_000 ? 'met' : 'NOT met'}${mine.second!.totalMs <= 60_000 ? ' (and the 60 s hoped for)' : ''}.`,
 ];
 const table = lines.join('\n');
 process.stdout.write(`${table}\n`);

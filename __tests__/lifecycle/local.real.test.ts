@@ -70,8 +70,17 @@ describe('the lifecycle of webapp-dev on the local emulator', () => {
   // Each step builds on the ones before: after a failed step the rest fail at once, naming it.
   const step = lifecycleSteps();
 
-  step('create: bootstraps the state bucket and deploys, with the state in the emulator and no lock left', async () => {
-    expect(succeeded(await stack('create'))).toEqual({ status: 0, tail: '' });
+  step('make local (the main job): bootstraps the state bucket, then plans, reviews and applies exactly that plan, with the state in the emulator and no lock left', async () => {
+    const run = await stack('local');
+    expect(succeeded(run)).toEqual({ status: 0, tail: '' });
+    // One plan, reviewed before anything changed, then that plan applied (and used up): no second plan.
+    const planned = Number(/\*\*Plan review\*\*: (\d+) to create, 0 to update, 0 to replace, 0 to destroy\./.exec(run.output)?.[1]);
+    expect(planned).toBeGreaterThan(40);
+    expect(run.output).toContain(`Apply complete! Resources: ${planned} added, 0 changed, 0 destroyed.`);
+    expect(run.output.match(/\*\*Plan review\*\*/g)).toHaveLength(1);
+    expect(existsSync(join(devDir(), 'plan.tfplan'))).toBe(false);
+    // A successful run prints no error line (the cdktf CLI would mark an app's stderr as [ERROR]).
+    expect(run.output.split('\n').filter((line) => /\[ERROR\]|\bError:/.test(line))).toEqual([]);
 
     const manifest = readJson(join(workspace.root, 'dist', 'release', RELEASE_MANIFEST_FILE));
     const release = await currentRelease();
