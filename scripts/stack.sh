@@ -15,7 +15,8 @@
 #              is on (a targeted apply of var.deletion_protection=false); the state bucket and its history are kept
 #   plan       synth, `terraform plan` saved to cdktf.out/stacks/webapp-$ENV/plan.tfplan, its JSON
 #              (plan.json) and the review (plan.review.md / .json); exits 3 when a protected
-#              resource would be destroyed or replaced, unless ALLOW_DESTROY=1
+#              resource would be destroyed or replaced, unless ALLOW_DESTROY=1 (the refused plan file
+#              is removed)
 #   apply      apply exactly the plan `plan` saved (no synth, no new plan; Terraform refuses it once
 #              the state has moved on), then the release step: STEP=roll (default) or patch
 #   local      LOCAL=1: the main job. Bootstrap, then webapp-$ENV the way the workflow deploys production:
@@ -26,6 +27,8 @@
 # (unless one answers there already) and points every AWS call and the state backend at it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# set -e does not act inside a function called before && or ||: the functions below return on
+# each failure themselves, so a chain of steps stops at the first that fails.
 
 # Phase marks for npm run bench:local (STACK_TIMINGS=1): "stack-timing <epoch ms> <phase>" on stderr.
 mark() { if [ "${STACK_TIMINGS:-}" = 1 ]; then echo "stack-timing $(date +%s%3N) $1" >&2; fi; }
@@ -89,8 +92,8 @@ bootstrap() {
       rm -rf "$out/stacks/state-backend/.terraform"
       mkdir -p .local
       STATE_BACKEND_BOOTSTRAP=create cdktf deploy state-backend "${flags[@]}" || return 1
-      cdktf synth --output "$out" >/dev/null
-      terraform -chdir="$out/stacks/state-backend" init -migrate-state -force-copy -input=false -no-color >/dev/null
+      cdktf synth --output "$out" >/dev/null || return 1
+      terraform -chdir="$out/stacks/state-backend" init -migrate-state -force-copy -input=false -no-color >/dev/null || return 1
       rm -f .local/state-backend.first.tfstate .local/state-backend.first.tfstate.backup
       echo "the bootstrap's state now lives in the state bucket: any clone can run make create_stack" >&2 ;;
     *) echo "unexpected bootstrap status: $status" >&2; return 1 ;;
@@ -112,16 +115,16 @@ create() {
 unlock() {
   [ -n "${LOCK_ID:-}" ] || { echo "LOCK_ID is empty: give the lock ID the refusal printed (make unlock ENV=$ENV LOCK_ID=...)" >&2; return 2; }
   local dir
-  dir=$(synth_and_init)
+  dir=$(synth_and_init) || return 1
   terraform -chdir="$dir" force-unlock -force "$LOCK_ID"
 }
 
 # Initializes webapp-$ENV's directory for plain terraform commands, after a synth unless this run
 # made one already (`synth_and_init synthesized`); prints the directory.
 synth_and_init() {
-  [ "${1:-}" = synthesized ] || cdktf synth --output "$out" >/dev/null
+  if [ "${1:-}" != synthesized ]; then cdktf synth --output "$out" >/dev/null || return 1; fi
   local dir="$out/stacks/webapp-$ENV"
-  terraform -chdir="$dir" init -input=false -reconfigure -no-color >/dev/null
+  terraform -chdir="$dir" init -input=false -reconfigure -no-color >/dev/null || return 1
   echo "$dir"
 }
 
@@ -129,14 +132,15 @@ synth_and_init() {
 plan() {
   check_lock "$state_key" || return 1
   local dir
-  dir=$(synth_and_init "${1:-}")
+  dir=$(synth_and_init "${1:-}") || return 1
   mark "plan: synth and init"
   terraform -chdir="$dir" plan -input=false -no-color -out=plan.tfplan >"$dir/plan.txt" \
     || { cat "$dir/plan.txt" >&2; return 1; }
   mark "plan: terraform plan"
-  terraform -chdir="$dir" show -json plan.tfplan >"$dir/plan.json"
+  terraform -chdir="$dir" show -json plan.tfplan >"$dir/plan.json" || return 1
   echo "plan: $dir/plan.tfplan (text: plan.txt, JSON: plan.json)" >&2
-  tsx scripts/plan-review.ts "$dir/plan.json"
+  # A refused plan is not left to apply: make apply_plan would otherwise apply what the review refused.
+  tsx scripts/plan-review.ts "$dir/plan.json" || { local refused=$?; rm -f "$dir/plan.tfplan"; return "$refused"; }
   mark "plan: JSON and review"
 }
 
@@ -147,8 +151,8 @@ apply_saved_plan() {
   case "$step" in roll | patch) ;; *) echo "STEP=$step: the release step after the apply is roll or patch" >&2; return 2 ;; esac
   [ -f "$dir/plan.tfplan" ] || { echo "no saved plan at $dir/plan.tfplan: make plan ENV=$ENV saves one" >&2; return 2; }
   check_lock "$state_key" || return 1
-  terraform -chdir="$dir" init -input=false -no-color >/dev/null
-  terraform -chdir="$dir" apply -input=false -no-color plan.tfplan
+  terraform -chdir="$dir" init -input=false -no-color >/dev/null || return 1
+  terraform -chdir="$dir" apply -input=false -no-color plan.tfplan || return 1
   rm -f "$dir/plan.tfplan"
   mark "apply: the saved plan"
   tsx scripts/release.ts "$step" && mark "release step"
@@ -164,7 +168,7 @@ local_main_job() {
 delete() {
   check_lock "$state_key" || return 1
   local dir lb
-  dir=$(synth_and_init)
+  dir=$(synth_and_init) || return 1
   lb=$(terraform -chdir="$dir" state list | grep '^aws_lb\.' || true)
   # Read whole before matching: `terraform state show | grep -q` under pipefail fails when grep
   # exits at the match and terraform's next write meets a closed pipe.

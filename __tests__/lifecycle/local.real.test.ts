@@ -349,9 +349,11 @@ describe('the lifecycle of webapp-dev on the local emulator', () => {
     expect(stateAfter.serial).toBeGreaterThanOrEqual(stateBefore.serial);
   }, 300_000);
 
-  step('plan refuses a change that would replace the load balancer (exit 3) unless ALLOW_DESTROY=1', async () => {
+  step('plan, and make local, refuse a change that would replace the load balancer (exit 3, nothing applied) unless ALLOW_DESTROY=1', async () => {
     const file = join(workspace.root, 'constructs', 'load-balancer.ts');
     const original = readFileSync(file, 'utf8');
+    const loadBalancers = async () => (await client(ElasticLoadBalancingV2Client).send(new DescribeLoadBalancersCommand({}))).LoadBalancers!.map((lb) => lb.LoadBalancerArn);
+    const before = await loadBalancers();
     // `internal` cannot change in place: Terraform must replace the load balancer (and its listener).
     writeFileSync(file, replacedOnce(original, 'internal: false,', 'internal: true,', 'constructs/load-balancer.ts'));
     try {
@@ -359,6 +361,16 @@ describe('the lifecycle of webapp-dev on the local emulator', () => {
       expect(refused.status).toBe(3);
       expect(refused.output).toMatch(/\| replace \| `aws_lb\.LoadBalancer_\w+` \| [^|]* \| PROTECTED \|/);
       expect(refused.output).toContain('refusing: protected resources would be destroyed or replaced; set ALLOW_DESTROY=1 to accept');
+      // A refused plan is not left for make apply_plan to apply.
+      expect(existsSync(join(devDir(), 'plan.tfplan'))).toBe(false);
+      // The main job reviews before it applies: the same refusal stops it before anything changes.
+      const mainJob = await stack('local');
+      expect(mainJob.status).toBe(3);
+      expect(mainJob.output).toContain('refusing: protected resources would be destroyed or replaced; set ALLOW_DESTROY=1 to accept');
+      const afterReview = mainJob.output.indexOf('**Plan review**');
+      expect(afterReview).toBeGreaterThan(0);
+      expect(mainJob.output.slice(afterReview)).not.toContain('Apply complete!');
+      expect(await loadBalancers()).toEqual(before);
       const allowed = await workspace.stack('plan', { LOCAL_PORT: new URL(moto.endpoint).port, ENV: 'dev', ALLOW_DESTROY: '1' });
       expect(succeeded(allowed)).toEqual({ status: 0, tail: '' });
     } finally {
