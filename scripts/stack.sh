@@ -67,18 +67,21 @@ fi
 
 # The CLI from node_modules directly: npx's lookup costs about 0.7 s a call.
 cdktf() { node_modules/.bin/cdktf "$@"; }
-tsx() { NODE_NO_WARNINGS=1 node_modules/.bin/tsx "$@"; }
+# The TypeScript commands below run bundled (scripts/build-commands.mjs): node starts each in about
+# half a second, where tsx compiled them and resolved the AWS SDK's modules in two.
+node scripts/build-commands.mjs
+run() { node "dist/commands/$1.mjs" "${@:2}"; }
 
 project=$(node -p 'JSON.parse(require("fs").readFileSync("config/project.json", "utf8")).project')
 state_key="$project/$ENV/terraform.tfstate"
 
 # Refuses, saying who holds it since when and how to clear it, when a killed run left the lock behind.
-check_lock() { tsx scripts/state-bucket.ts lock-check "$1"; }
+check_lock() { run state-bucket lock-check "$1"; }
 
 # Leaves every stack synthesized in $out (each path's last synth is the plain one, S3 backends).
 bootstrap() {
   local status
-  status=$(tsx scripts/state-bucket.ts bootstrap-status) || return 1
+  status=$(run state-bucket bootstrap-status) || return 1
   case "$status" in
     managed)
       check_lock "$project/state-backend/terraform.tfstate" && cdktf deploy state-backend "${flags[@]}" ;;
@@ -103,12 +106,12 @@ bootstrap() {
 # Deploys webapp-$ENV, then the release step: `roll` (onto a new release) or `patch` (every instance).
 deploy() {
   check_lock "$state_key" && cdktf deploy "webapp-$ENV" "${flags[@]}" && mark "cdktf deploy webapp-$ENV (release build, synth, init, apply)" &&
-    tsx scripts/release.ts "$1" && mark "release step"
+    run release "$1" && mark "release step"
 }
 
 create() {
   # The hosted zone is the user's, looked up by name; in the emulator it must be made first.
-  [ "${LOCAL:-}" = 1 ] && tsx scripts/emulator-hosted-zone.ts && mark "hosted zone in the emulator"
+  [ "${LOCAL:-}" = 1 ] && run emulator-hosted-zone && mark "hosted zone in the emulator"
   bootstrap && mark "bootstrap (the state-backend stack)" && deploy roll
 }
 
@@ -140,7 +143,7 @@ plan() {
   terraform -chdir="$dir" show -json plan.tfplan >"$dir/plan.json" || return 1
   echo "plan: $dir/plan.tfplan (text: plan.txt, JSON: plan.json)" >&2
   # A refused plan is not left to apply: make apply_plan would otherwise apply what the review refused.
-  tsx scripts/plan-review.ts "$dir/plan.json" || { local refused=$?; rm -f "$dir/plan.tfplan"; return "$refused"; }
+  run plan-review "$dir/plan.json" || { local refused=$?; rm -f "$dir/plan.tfplan"; return "$refused"; }
   mark "plan: JSON and review"
 }
 
@@ -155,13 +158,13 @@ apply_saved_plan() {
   terraform -chdir="$dir" apply -input=false -no-color plan.tfplan || return 1
   rm -f "$dir/plan.tfplan"
   mark "apply: the saved plan"
-  tsx scripts/release.ts "$step" && mark "release step"
+  run release "$step" && mark "release step"
 }
 
 # The main job. The same steps as the workflow's deploy of production: one plan, reviewed before
 # anything changes, and exactly that plan applied (no second plan after a deploy, no second synth).
 local_main_job() {
-  tsx scripts/emulator-hosted-zone.ts && mark "hosted zone in the emulator"
+  run emulator-hosted-zone && mark "hosted zone in the emulator"
   bootstrap && mark "bootstrap (the state-backend stack)" && plan synthesized && apply_saved_plan
 }
 
@@ -198,14 +201,14 @@ case "$action" in
   bootstrap) bootstrap ;;
   create) create ;;
   update) deploy roll ;;
-  rollback) tsx scripts/release.ts rollback ;;
+  rollback) run release rollback ;;
   patch) deploy patch ;;
   unlock) unlock ;;
   delete) delete ;;
   plan) plan ;;
   apply) apply_saved_plan ;;
   local) local_main_job ;;
-  status) tsx scripts/status.ts ;;
-  logs) tsx scripts/console-logs.ts ;;
+  status) run status ;;
+  logs) run console-logs ;;
   *) echo "unknown action $action" >&2; exit 2 ;;
 esac
