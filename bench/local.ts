@@ -20,7 +20,7 @@ interface Run {
   readonly slowest: Array<{ resource: string; seconds: number }>;
 }
 
-/** A directory holding `files` (a copy of this tree, or a git revision of it) with the packages and venv linked. */
+/** A fresh directory that `fill` fills (a copy of this tree, or a git revision of it), with the packages and venv linked. */
 function workingCopy(fill: (dir: string) => void): string {
   for (const needed of ['node_modules', '.venv']) {
     if (!existsSync(join(root, needed))) throw new Error(`${needed} is missing: this benchmark measures a clone whose packages and venv are installed (make deps)`);
