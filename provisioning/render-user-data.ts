@@ -131,7 +131,7 @@ export const FILE_PLACEHOLDERS: Readonly<Record<string, string>> = {
 /** `text` with every placeholder filled in; throws, naming the file, on one it does not know (@PORT@ is the boot's to fill). */
 function fillPlaceholders(text: string, name: string): string {
   return text.replace(/@([A-Z_]+)@/g, (whole, key: string) => {
-    if (key === 'PORT') return whole;
+    if (whole === PORT_PLACEHOLDER) return whole;
     const value = FILE_PLACEHOLDERS[key];
     if (value === undefined) throw new Error(`provisioning/files/${name} names @${key}@, which render-user-data.ts does not define`);
     return value;

@@ -8,15 +8,18 @@ import { loadConfig } from '../config/load-config.js';
 import { readEmulatorEndpoint } from '../stacks/local-emulator.js';
 
 let endpoint: string;
+let config: ReturnType<typeof loadConfig>;
 try {
   const emulator = readEmulatorEndpoint(process.env.LOCAL_AWS_ENDPOINT);
   if (!emulator) throw new Error('LOCAL_AWS_ENDPOINT is not set: this script is for local mode only');
   endpoint = emulator.endpoint;
+  // Invalid configuration is said in its own words, as the other commands say it, not as a stack trace.
+  config = loadConfig(join(import.meta.dirname, '..', 'config'), process.env.ENV || 'dev');
 } catch (error) {
   process.stderr.write(`${(error as Error).message}\n`);
   process.exit(2);
 }
-const { project, environments } = loadConfig(join(import.meta.dirname, '..', 'config'), process.env.ENV || 'dev');
+const { project, environments } = config;
 const dns = environments[0].settings.dns;
 if (dns) {
   const zoneName = `${dns.hostedZoneName.replace(/\.$/, '')}.`;

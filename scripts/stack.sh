@@ -109,10 +109,15 @@ deploy() {
     run release "$1" && mark "release step"
 }
 
+# The hosted zone is the user's, looked up by name; in the emulator it must be made first.
+emulator_zone() {
+  [ "${LOCAL:-}" = 1 ] || return 0
+  run emulator-hosted-zone || return 1
+  mark "hosted zone in the emulator"
+}
+
 create() {
-  # The hosted zone is the user's, looked up by name; in the emulator it must be made first.
-  [ "${LOCAL:-}" = 1 ] && run emulator-hosted-zone && mark "hosted zone in the emulator"
-  bootstrap && mark "bootstrap (the state-backend stack)" && deploy roll
+  emulator_zone && bootstrap && mark "bootstrap (the state-backend stack)" && deploy roll
 }
 
 unlock() {
@@ -164,8 +169,7 @@ apply_saved_plan() {
 # The main job. The same steps as the workflow's deploy of production: one plan, reviewed before
 # anything changes, and exactly that plan applied (no second plan after a deploy, no second synth).
 local_main_job() {
-  run emulator-hosted-zone && mark "hosted zone in the emulator"
-  bootstrap && mark "bootstrap (the state-backend stack)" && plan synthesized && apply_saved_plan
+  emulator_zone && bootstrap && mark "bootstrap (the state-backend stack)" && plan synthesized && apply_saved_plan
 }
 
 delete() {
